@@ -1,0 +1,86 @@
+import pg from "pg";
+import type { StackConfig } from "./config.ts";
+import { dbUrl } from "./config.ts";
+
+/** The roles a JWT may switch to; anything else is refused like PostgREST's 22023. */
+export const API_ROLES = new Set(["anon", "authenticated", "service_role"]);
+
+/**
+ * Per-role statement timeouts the Supabase platform sets (`anon` 3 s, `authenticated` 8 s).
+ * Role settings apply at login only, so like PostgREST we apply them on `set local role`.
+ */
+const ROLE_TIMEOUTS: Record<string, string> = { anon: "3s", authenticated: "8s" };
+
+/** The request facts PostgREST and Storage expose to SQL as transaction-local settings. */
+export interface RequestClaims {
+  /** Database role to become (from the JWT `role` claim, `anon` without a JWT). */
+  role: string;
+  /** Full JWT claims, exposed as `request.jwt.claims`. */
+  claims: Record<string, unknown>;
+  /** Lower-cased request headers, exposed as `request.headers`. */
+  headers?: Record<string, string>;
+  method?: string;
+  path?: string;
+  /** Extra `set_config(name, value, true)` pairs (e.g. `storage.operation`). */
+  settings?: Record<string, string>;
+}
+
+/** Creates the superuser pool the surfaces share; every request still drops to its JWT role. */
+export function createPool(cfg: StackConfig, max = 20): pg.Pool {
+  const pool = new pg.Pool({ connectionString: dbUrl(cfg), max, application_name: "engram-local" });
+  // An idle client that loses its server (stack restart) must not crash the process.
+  pool.on("error", () => {});
+  return pool;
+}
+
+/**
+ * Runs `fn` in one transaction as `claims.role` with the request settings set *locally*
+ * (`set_config(…, true)`), exactly like PostgREST, so RLS decides and nothing leaks to the next
+ * request on the same connection. Commits when `fn` resolves, rolls back when it throws.
+ */
+export async function withClaims<T>(
+  pool: pg.Pool,
+  claims: RequestClaims,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  if (!API_ROLES.has(claims.role)) {
+    throw Object.assign(new Error(`role "${claims.role}" does not exist`), { code: "22023" });
+  }
+  const client = await pool.connect();
+  try {
+    await client.query(options.readOnly ? "begin read only" : "begin");
+    try {
+      await applyClaims(client, claims);
+      const result = await fn(client);
+      await client.query("commit");
+      return result;
+    } catch (error) {
+      await client.query("rollback").catch(() => {});
+      throw error;
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Sets role and request GUCs on an open transaction (all `local`). */
+export async function applyClaims(client: pg.ClientBase, claims: RequestClaims): Promise<void> {
+  const settings: [string, string][] = [
+    ["search_path", "public, extensions"],
+    ["request.jwt.claims", JSON.stringify(claims.claims)],
+    ["request.headers", JSON.stringify(claims.headers ?? {})],
+    ["request.method", claims.method ?? ""],
+    ["request.path", claims.path ?? ""],
+    ["statement_timeout", ROLE_TIMEOUTS[claims.role] ?? "0"],
+    ...Object.entries(claims.settings ?? {}),
+  ];
+  const names = settings.map(([name]) => name);
+  const values = settings.map(([, value]) => value);
+  await client.query(
+    "select set_config(n, v, true) from unnest($1::text[], $2::text[]) as s(n, v)",
+    [names, values],
+  );
+  // Role names cannot be bound as parameters; API_ROLES guards the identifier.
+  await client.query(`set local role ${pg.escapeIdentifier(claims.role)}`);
+}

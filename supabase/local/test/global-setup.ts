@@ -1,0 +1,42 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { TestProject } from "vitest/node";
+import { defaultConfig } from "../src/config.ts";
+import { startStack, type RunningStack } from "../src/stack.ts";
+import type { StackInfo } from "./stack-info.ts";
+
+let stack: RunningStack | undefined;
+let stateDir: string | undefined;
+
+/**
+ * Starts one fresh local stack for the whole test run, on ports that do not collide with
+ * `npm start` (54331 API / 54332 DB), in a throw-away state folder. Tests reach it only through
+ * the URL and keys provided here (`inject("stack")`).
+ */
+export async function setup(project: TestProject): Promise<void> {
+  stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "engram-test-stack-"));
+  const logFile = path.join(stateDir, "requests.log");
+  const cfg = defaultConfig({
+    apiPort: Number(process.env.TEST_API_PORT ?? 54331),
+    dbPort: Number(process.env.TEST_DB_PORT ?? 54332),
+    stateDir,
+  });
+  stack = await startStack(cfg, (line) => void fs.appendFile(logFile, `${line}\n`));
+  const info: StackInfo = {
+    url: stack.url,
+    dbUrl: stack.dbUrl,
+    anonKey: cfg.anonKey,
+    serviceRoleKey: cfg.serviceRoleKey,
+    publishableKey: cfg.publishableKey,
+    secretKey: cfg.secretKey,
+    jwtSecret: cfg.jwtSecret,
+    stateDir,
+  };
+  project.provide("stack", info);
+}
+
+export async function teardown(): Promise<void> {
+  await stack?.stop();
+  if (stateDir) await fs.rm(stateDir, { recursive: true, force: true });
+}
