@@ -18,6 +18,11 @@ export interface StackConfig {
   host: string;
   /** The project's `supabase/` folder: config.toml, migrations/, functions/. */
   supabaseDir: string;
+  /**
+   * Folders whose `<name>/index.ts` are served at `/functions/v1/<name>`; the first holding a
+   * name wins. Default: the project's `supabase/functions`. Tests add a fixtures folder.
+   */
+  functionsDirs: string[];
   /** Ignored folder holding the database cluster, storage bytes and logs. */
   stateDir: string;
   jwtSecret: string;
@@ -45,6 +50,7 @@ export function defaultConfig(overrides: Partial<StackConfig> = {}): StackConfig
     host: "127.0.0.1",
     supabaseDir,
     stateDir: path.resolve(supabaseDir, "..", ".state", "local"),
+    functionsDirs: [path.join(supabaseDir, "functions")],
     jwtSecret: DEMO_JWT_SECRET,
     anonKey: DEMO_ANON_KEY,
     serviceRoleKey: DEMO_SERVICE_ROLE_KEY,

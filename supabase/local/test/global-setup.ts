@@ -21,6 +21,10 @@ export async function setup(project: TestProject): Promise<void> {
     apiPort: Number(process.env.TEST_API_PORT ?? 54331),
     dbPort: Number(process.env.TEST_DB_PORT ?? 54332),
     stateDir,
+    functionsDirs: [
+      path.join(defaultConfig().supabaseDir, "functions"),
+      path.join(import.meta.dirname, "fixtures", "functions"),
+    ],
   });
   stack = await startStack(cfg, (line) => void fs.appendFile(logFile, `${line}\n`));
   const info: StackInfo = {
