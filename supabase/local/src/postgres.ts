@@ -48,6 +48,9 @@ export async function startPostgres(cfg: StackConfig): Promise<RunningPostgres> 
   const databaseDir = path.join(cfg.stateDir, "db");
   const fresh = !existsSync(path.join(databaseDir, "PG_VERSION"));
   await fs.mkdir(cfg.stateDir, { recursive: true });
+  // As root, initdb runs as the `postgres` user, which must be able to enter the state folder
+  // (mkdtemp creates it 0700).
+  if (process.getuid?.() === 0) await fs.chmod(cfg.stateDir, 0o755);
   await installLocalExtensions();
   const server = new EmbeddedPostgres({
     databaseDir,
