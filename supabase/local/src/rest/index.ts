@@ -1,12 +1,25 @@
-import { sendJson } from "../http.ts";
+import { dbUrl } from "../config.ts";
 import type { Surface, SurfaceContext } from "../surface.ts";
+import { handleRest } from "./handler.ts";
+import { EXPOSED_SCHEMA } from "./plan.ts";
+import { SchemaCache } from "./schema-cache.ts";
 
-/** `/rest/v1` — not implemented yet. */
-export function createRestSurface(_ctx: SurfaceContext): Surface {
+/**
+ * `/rest/v1` — a PostgREST stand-in: tables, views and RPC of schema `public`, each request in
+ * one transaction as the JWT's role so RLS decides (supabase-contracts.md §2).
+ */
+export function createRestSurface(ctx: SurfaceContext): Surface {
+  const cache = new SchemaCache(ctx.pool, [EXPOSED_SCHEMA], ctx.log);
   return {
     prefix: "/rest/v1",
-    async handle({ res }) {
-      sendJson(res, 501, { message: "/rest/v1 is not implemented in the local stack yet" });
+    async start() {
+      await cache.start(dbUrl(ctx.cfg));
+    },
+    async stop() {
+      await cache.stop();
+    },
+    async handle(request) {
+      await handleRest({ pool: ctx.pool, cache, jwtSecret: ctx.cfg.jwtSecret }, request);
     },
   };
 }
