@@ -1,0 +1,97 @@
+import type { Conversation } from "../model/conversation.ts";
+import { sha256Hex } from "../util/sha256.ts";
+import { gzip, type GzipLevel } from "./gzip.ts";
+import type { ShardEntry } from "./manifest.ts";
+
+/** Bounds of one shard. */
+export interface ShardLimits {
+  /** Uncompressed NDJSON bytes per shard (a single larger conversation gets a shard of its own). */
+  maxShardBytes: number;
+  /** Conversations per shard. */
+  maxShardConversations: number;
+  gzipLevel: GzipLevel;
+}
+
+/**
+ * Defaults sized for the worker: one shard (~1 MB gzip) is read, chunked and extracted well inside
+ * one Edge Function request (2 s CPU, 256 MB).
+ */
+export const DEFAULT_SHARD_LIMITS: ShardLimits = Object.freeze({
+  maxShardBytes: 4 * 1024 * 1024,
+  maxShardConversations: 1000,
+  gzipLevel: 6 as GzipLevel,
+});
+
+/** A finished shard: its file name, gzip bytes and manifest entry. */
+export interface ShardFile {
+  name: string;
+  bytes: Uint8Array;
+  entry: ShardEntry;
+}
+
+/** Receives each finished shard (e.g. writes a file, or uploads to Storage). */
+export type ShardSink = (shard: ShardFile) => void | Promise<void>;
+
+const encoder = new TextEncoder();
+
+/** The file name of shard number `index`. */
+export function shardName(index: number): string {
+  return `shard-${String(index).padStart(5, "0")}.ndjson.gz`;
+}
+
+/**
+ * Packs conversations into gzip NDJSON shards (one conversation per line, in input order), bounded
+ * by uncompressed bytes and by conversation count, and hands each finished shard to the sink.
+ */
+export class ShardWriter {
+  private readonly limits: ShardLimits;
+  private readonly sink: ShardSink;
+  private lines: Uint8Array[] = [];
+  private bytes = 0;
+  private messages = 0;
+  private readonly entries: ShardEntry[] = [];
+
+  constructor(sink: ShardSink, limits: Partial<ShardLimits> = {}) {
+    this.sink = sink;
+    this.limits = { ...DEFAULT_SHARD_LIMITS, ...limits };
+  }
+
+  /** Adds one conversation; may flush the current shard first. */
+  async add(conversation: Conversation): Promise<void> {
+    const line = encoder.encode(JSON.stringify(conversation) + "\n");
+    if (this.lines.length > 0 && (this.bytes + line.length > this.limits.maxShardBytes || this.lines.length >= this.limits.maxShardConversations)) {
+      await this.flush();
+    }
+    this.lines.push(line);
+    this.bytes += line.length;
+    this.messages += conversation.messages.length;
+  }
+
+  /** Flushes the last shard and returns the manifest entries of all shards. */
+  async finish(): Promise<ShardEntry[]> {
+    if (this.lines.length > 0) await this.flush();
+    return this.entries;
+  }
+
+  private async flush(): Promise<void> {
+    const raw = new Uint8Array(this.bytes);
+    let o = 0;
+    for (const line of this.lines) {
+      raw.set(line, o);
+      o += line.length;
+    }
+    const bytes = gzip(raw, this.limits.gzipLevel);
+    const entry: ShardEntry = {
+      name: shardName(this.entries.length),
+      bytes: bytes.length,
+      sha256: await sha256Hex(bytes),
+      conversations: this.lines.length,
+      messages: this.messages,
+    };
+    this.entries.push(entry);
+    this.lines = [];
+    this.bytes = 0;
+    this.messages = 0;
+    await this.sink({ name: entry.name, bytes, entry });
+  }
+}
