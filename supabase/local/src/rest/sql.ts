@@ -57,6 +57,16 @@ export function selectListSql(rel: string, items: SelectItem[], p: Params): stri
     .join(", ");
 }
 
+/** Element types of the built-in range types, for `cs` with a single value. */
+const RANGE_ELEMENTS: Record<string, string> = {
+  int4range: "integer",
+  int8range: "bigint",
+  numrange: "numeric",
+  daterange: "date",
+  tsrange: "timestamp without time zone",
+  tstzrange: "timestamp with time zone",
+};
+
 const likePattern = (value: string): string => value.replace(/\*/g, "%");
 
 /** One filter or logic tree as a boolean SQL expression. */
@@ -86,7 +96,9 @@ export function conditionSql(rel: string, cond: Condition, p: Params, types: Col
       const elementType = textual ? "text" : colType ?? "text";
       sql = `${col} ${sqlOp} ${o.quantifier}(${p.add(value)}::${elementType}[])`;
     } else if (["cs", "cd", "ov", "sr", "nxl", "sl", "nxr", "adj"].includes(op) && colType) {
-      sql = `${col} ${sqlOp} ${p.add(value)}::${colType}`;
+      // `range @> element` needs the element type; everything else compares like with like.
+      const element = op === "cs" && !/^\s*[[(]|^\s*empty\s*$/i.test(value) ? RANGE_ELEMENTS[colType] : undefined;
+      sql = `${col} ${sqlOp} ${p.add(value)}::${element ?? colType}`;
     } else {
       sql = `${col} ${sqlOp} ${p.add(value)}`;
     }
