@@ -12,6 +12,15 @@
 --   every task of an earlier phase in its run has settled (done or failed), so finalize never
 --   overtakes a shard. Per-shard failures are "item" failures: counted, shown, they do not fail
 --   the run; a failed normalize/quick_pass/finalize fails the run.
+-- - Item failures vs. a failed full pass: a shard that fails *permanently* (bad data) is an item
+--   failure: counted and shown, the run still completes (with failed_items > 0, never a clean
+--   complete). A shard that ran out of attempts on a *retryable* error (rate limit, timeout,
+--   redeploy) fails the full pass once the other shards have settled, and finalize waits: that
+--   is what "Retry deep memory" resumes.
+-- - Lanes: every run belongs to a lane ('default' unless the creating transaction set the custom
+--   setting engram.lane, which API requests cannot do). Workers lease and the sweep works one lane
+--   at a time, so a test suite or a canary worker can own its runs while the production worker
+--   (kicked by the scheduled sweep of 'default') never touches them.
 -- - All state is data: lease owner and expiry, heartbeat, attempts, retry_after (backoff computed
 --   here), error and kind. A worker can die at any instant; the sweep requeues expired leases.
 --
@@ -40,6 +49,7 @@ create table engram_private.import_runs (
     check (status in ('queued', 'running', 'complete', 'failed', 'cancelled')),
   storage_path text not null,
   file_type text not null check (file_type in ('json', 'zip', 'shards')),
+  lane text not null default 'default' check (length(lane) between 1 and 100),
   attempt int not null default 1 check (attempt >= 1),
   error text,
   error_kind text check (error_kind in ('retryable', 'permanent')),
@@ -64,7 +74,7 @@ create unique index import_runs_one_active_per_user
 create unique index import_runs_import_id
   on engram_private.import_runs (user_id, import_id) where kind = 'import';
 create index import_runs_active_idx
-  on engram_private.import_runs (status) where status in ('queued', 'running');
+  on engram_private.import_runs (lane, status) where status in ('queued', 'running');
 alter table engram_private.import_runs enable row level security;
 
 create table engram_private.import_tasks (
@@ -172,7 +182,8 @@ language sql immutable set search_path = '' as $$ select 5 $$;
 comment on function engram_private.max_full_pass_attempts() is
   'Attempts a run may have (the first + 4 user retries).';
 
--- Phase order inside a run: a task waits until all earlier phases have settled.
+-- Phase order inside a run: a task waits until every task of an earlier phase is done or failed
+-- permanently (a retryable failure blocks later phases until a retry resolves it).
 create or replace function engram_private.task_phase(p_kind text) returns int
 language sql immutable set search_path = '' as $$
   select case p_kind when 'normalize' then 0 when 'quick_pass' then 1 when 'shard' then 2 when 'finalize' then 3 end
@@ -236,8 +247,9 @@ declare
   v_run engram_private.import_runs;
   v_first text := case when p_file_type = 'shards' then 'quick_pass' else 'normalize' end;
 begin
-  insert into engram_private.import_runs (user_id, import_id, kind, storage_path, file_type)
-  values (p_user_id, p_import_id, p_kind, p_storage_path, p_file_type)
+  insert into engram_private.import_runs (user_id, import_id, kind, storage_path, file_type, lane)
+  values (p_user_id, p_import_id, p_kind, p_storage_path, p_file_type,
+    coalesce(nullif(current_setting('engram.lane', true), ''), 'default'))
   returning * into v_run;
   insert into engram_private.import_tasks (run_id, user_id, kind, idempotency_key, payload)
   values (v_run.id, p_user_id, v_first, v_first, jsonb_build_object(
@@ -380,6 +392,54 @@ $$;
 comment on function engram_private.write_progress(uuid, text, int, jsonb, boolean) is
   'Records progress on the run; writes it through to user_profiles at most once per second per run unless the stage changes or p_force. Returns whether the profile was written.';
 
+-- After a task failed for good: a non-shard task fails the run at once; shards that ran out of
+-- retries on retryable errors fail it once nothing that could still run is left before them.
+create or replace function engram_private.settle_failures(p_run_id uuid) returns boolean
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_count int;
+  v_phase int;
+  v_error text;
+begin
+  if not exists (select 1 from engram_private.import_runs r where r.id = p_run_id and r.status in ('queued', 'running')) then
+    return false;
+  end if;
+  select t.error into v_error from engram_private.import_tasks t
+  where t.run_id = p_run_id and t.state = 'failed' and t.kind <> 'shard'
+  order by t.finished_at desc nulls last, t.id desc limit 1;
+  if found then
+    perform engram_private.fail_run(p_run_id, v_error,
+      coalesce((select t.error_kind from engram_private.import_tasks t
+                where t.run_id = p_run_id and t.state = 'failed' and t.kind <> 'shard'
+                order by t.finished_at desc nulls last, t.id desc limit 1), 'retryable'));
+    return true;
+  end if;
+  select count(*), min(engram_private.task_phase(t.kind)) into v_count, v_phase
+  from engram_private.import_tasks t
+  where t.run_id = p_run_id and t.state = 'failed' and t.error_kind = 'retryable';
+  if v_count = 0 then
+    return false;
+  end if;
+  if exists (
+    select 1 from engram_private.import_tasks t
+    where t.run_id = p_run_id
+      and (t.state = 'running' or (t.state = 'queued' and engram_private.task_phase(t.kind) <= v_phase))
+  ) then
+    return false;
+  end if;
+  select t.error into v_error from engram_private.import_tasks t
+  where t.run_id = p_run_id and t.state = 'failed' and t.error_kind = 'retryable'
+  order by t.finished_at desc nulls last, t.id desc limit 1;
+  perform engram_private.fail_run(p_run_id,
+    format('%s shard(s) could not be processed: %s', v_count, v_error), 'retryable');
+  return true;
+end
+$$;
+comment on function engram_private.settle_failures(uuid) is
+  'Fails an active run when a non-shard task failed for good, or when shards failed with retryable errors and nothing before or beside them can still run. Returns whether it failed the run.';
+
 -- Final statuses of a run whose tasks have all settled.
 create or replace function engram_private.finish_run(p_run_id uuid) returns jsonb
 language plpgsql
@@ -402,14 +462,15 @@ begin
       perform engram_private.raise_error(409, 'tasks_remaining', 'The run still has queued or running tasks');
     end if;
     select * into v_bad from engram_private.import_tasks t
-    where t.run_id = p_run_id and t.state = 'failed' and t.kind <> 'shard'
+    where t.run_id = p_run_id and t.state = 'failed'
+      and (t.kind <> 'shard' or t.error_kind is distinct from 'permanent')
     order by t.finished_at desc nulls last, t.id desc limit 1;
     if v_bad.id is not null then
       perform engram_private.fail_run(p_run_id, v_bad.error, coalesce(v_bad.error_kind, 'retryable'));
     else
       select count(*) filter (where t.kind = 'shard'),
         count(*) filter (where t.kind = 'shard' and t.state = 'done'),
-        count(*) filter (where t.kind = 'shard' and t.state = 'failed')
+        count(*) filter (where t.kind = 'shard' and t.state = 'failed' and t.error_kind = 'permanent')
           + coalesce(sum(greatest(0, (t.result ->> 'failed_items')::numeric::int)) filter (where t.state = 'done'
               and jsonb_typeof(t.result -> 'failed_items') = 'number'), 0)
       into v_total, v_done, v_failed
@@ -774,7 +835,8 @@ comment on function public.cancel_import() is
 create or replace function public.worker_lease_tasks(
   p_worker text,
   p_limit int default 1,
-  p_lease_seconds int default 60
+  p_lease_seconds int default 60,
+  p_lane text default 'default'
 ) returns setof jsonb
 language plpgsql
 security definer
@@ -795,13 +857,14 @@ begin
     with candidates as (
       select t.id
       from engram_private.import_tasks t
-      join engram_private.import_runs r on r.id = t.run_id and r.status in ('queued', 'running')
+      join engram_private.import_runs r
+        on r.id = t.run_id and r.status in ('queued', 'running') and r.lane = p_lane
       where t.state = 'queued'
         and t.retry_after <= now()
         and not exists (
           select 1 from engram_private.import_tasks b
           where b.run_id = t.run_id
-            and b.state in ('queued', 'running')
+            and (b.state in ('queued', 'running') or (b.state = 'failed' and b.error_kind = 'retryable'))
             and engram_private.task_phase(b.kind) < engram_private.task_phase(t.kind))
       order by t.retry_after, t.id
       limit p_limit
@@ -848,8 +911,8 @@ begin
   end loop;
 end
 $$;
-comment on function public.worker_lease_tasks(text, int, int) is
-  'Worker only. Leases up to p_limit ready tasks (queued, retry_after passed, run active, earlier phases settled) with FOR UPDATE SKIP LOCKED; attempts + 1; marks the run running and the full pass processing. Returns task objects {id, run_id, user_id, kind, idempotency_key, payload, checkpoint, attempts, max_attempts, lease_expires_at, storage_path, file_type, import_id}.';
+comment on function public.worker_lease_tasks(text, int, int, text) is
+  'Worker only. Leases up to p_limit ready tasks of lane p_lane (queued, retry_after passed, run active, earlier phases settled) with FOR UPDATE SKIP LOCKED; attempts + 1; marks the run running and the full pass processing. Returns task objects {id, run_id, user_id, kind, idempotency_key, payload, checkpoint, attempts, max_attempts, lease_expires_at, storage_path, file_type, import_id}.';
 
 create or replace function public.worker_heartbeat(
   p_task_id bigint,
@@ -910,6 +973,9 @@ begin
   if v_task.id is null then
     perform engram_private.raise_error(409, 'lease_lost', 'This worker no longer holds the task''s lease');
   end if;
+  if engram_private.settle_failures(v_task.run_id) then
+    return jsonb_build_object('run_done', false, 'run_id', v_task.run_id, 'run_failed', true);
+  end if;
   v_done := not exists (
     select 1 from engram_private.import_tasks t where t.run_id = v_task.run_id and t.state in ('queued', 'running'));
   if v_task.kind = 'shard' then
@@ -967,10 +1033,10 @@ begin
     finished_at = case when v_retry then null else now() end
   where t.id = p_task_id
   returning * into v_task;
-  if not v_retry and v_task.kind <> 'shard' then
-    perform engram_private.fail_run(v_task.run_id, left(p_error, 2000), p_kind);
-    v_run_failed := true;
-  else
+  if not v_retry then
+    v_run_failed := engram_private.settle_failures(v_task.run_id);
+  end if;
+  if not v_run_failed then
     update engram_private.import_runs r set last_heartbeat_at = now()
     where r.id = v_task.run_id and r.status in ('queued', 'running');
   end if;
@@ -1075,7 +1141,7 @@ $$;
 comment on function public.worker_finish_run(uuid) is
   'Worker only. Sets the final statuses of a run whose tasks have settled: {run_id, status, import_status, full_pass_status, failed_items, error}. Failed items give full_pass_status complete with failed_items > 0; a failed non-shard task gives failed. PT409 tasks_remaining if tasks are still queued/running.';
 
-create or replace function public.worker_sweep(p_stale_seconds int default 120) returns jsonb
+create or replace function public.worker_sweep(p_stale_seconds int default 120, p_lane text default 'default') returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -1093,10 +1159,11 @@ begin
   -- 1. Expired leases: back to the queue (right away: a dead worker is usually a deploy or a
   --    limit, not the task's fault), or failed when the attempts are used up.
   for v_task in
-    select * from engram_private.import_tasks t
+    select t.* from engram_private.import_tasks t
+    join engram_private.import_runs r on r.id = t.run_id and r.lane = p_lane
     where t.state = 'running' and t.lease_expires_at < now()
     order by t.id
-    for update skip locked
+    for update of t skip locked
   loop
     if v_task.attempts < v_task.max_attempts then
       update engram_private.import_tasks t set
@@ -1107,11 +1174,10 @@ begin
     else
       update engram_private.import_tasks t set
         state = 'failed', lease_owner = null, lease_expires_at = null, finished_at = now(),
-        error = format('The worker stopped responding (%s attempts)', v_task.attempts), error_kind = 'retryable'
+        error = format('The worker stopped responding (lease expired %s times)', v_task.attempts), error_kind = 'retryable'
       where t.id = v_task.id;
       v_failed_tasks := v_failed_tasks + 1;
-      if v_task.kind <> 'shard' then
-        perform engram_private.fail_run(v_task.run_id, 'The worker stopped responding', 'retryable');
+      if engram_private.settle_failures(v_task.run_id) then
         v_failed_runs := v_failed_runs + 1;
       end if;
     end if;
@@ -1121,7 +1187,7 @@ begin
   --    worker_finish_run): settle them.
   for v_run in
     select * from engram_private.import_runs r
-    where r.status in ('queued', 'running')
+    where r.status in ('queued', 'running') and r.lane = p_lane
       and not exists (select 1 from engram_private.import_tasks t where t.run_id = r.id and t.state in ('queued', 'running'))
     for update skip locked
   loop
@@ -1135,11 +1201,12 @@ begin
 
   -- 3. What the scheduler should know: runs with ready work (kick a worker) and stale runs.
   select count(*) into v_runnable from engram_private.import_runs r
-  where r.status in ('queued', 'running')
+  where r.status in ('queued', 'running') and r.lane = p_lane
     and exists (select 1 from engram_private.import_tasks t
                 where t.run_id = r.id and t.state = 'queued' and t.retry_after <= now());
   select count(*) into v_stale from engram_private.import_runs r
-  where engram_private.run_is_stale(r, make_interval(secs => coalesce(p_stale_seconds, 120)));
+  where r.lane = p_lane and r.status in ('queued', 'running')
+    and engram_private.run_is_stale(r, make_interval(secs => coalesce(p_stale_seconds, 120)));
 
   -- 4. Rate-limit rows that no longer limit anything.
   delete from engram_private.rate_limits l where l.tat < now() - interval '1 day';
@@ -1153,8 +1220,8 @@ begin
     'stale_runs', v_stale);
 end
 $$;
-comment on function public.worker_sweep(int) is
-  'Worker/scheduler only. Requeues expired leases (or fails tasks whose attempts are used up; a non-shard one fails its run with "The worker stopped responding"), settles active runs with no tasks left, and reports {requeued, failed_tasks, failed_runs, finished_runs, runnable_runs, stale_runs}.';
+comment on function public.worker_sweep(int, text) is
+  'Worker/scheduler only, one lane (default ''default''). Requeues expired leases (or fails tasks whose attempts are used up; a non-shard one fails its run with "The worker stopped responding"), settles active runs with no tasks left, and reports {requeued, failed_tasks, failed_runs, finished_runs, runnable_runs, stale_runs}.';
 
 -- ---------------------------------------------------------------------------------------------
 -- Grants
@@ -1170,7 +1237,7 @@ grant execute on function public.claim_full_pass_retry() to authenticated;
 grant execute on function public.rebuild_memory() to authenticated;
 grant execute on function public.cancel_import() to authenticated;
 
-revoke execute on function public.worker_lease_tasks(text, int, int) from public, anon, authenticated, service_role;
+revoke execute on function public.worker_lease_tasks(text, int, int, text) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_heartbeat(bigint, text, int, jsonb) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_complete_task(bigint, text, jsonb) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_fail_task(bigint, text, text, text) from public, anon, authenticated, service_role;
@@ -1178,8 +1245,8 @@ revoke execute on function public.worker_add_tasks(uuid, jsonb) from public, ano
 revoke execute on function public.worker_report_progress(uuid, text, int, jsonb) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_mark_quick_ready(uuid, jsonb) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_finish_run(uuid) from public, anon, authenticated, service_role;
-revoke execute on function public.worker_sweep(int) from public, anon, authenticated, service_role;
-grant execute on function public.worker_lease_tasks(text, int, int) to service_role;
+revoke execute on function public.worker_sweep(int, text) from public, anon, authenticated, service_role;
+grant execute on function public.worker_lease_tasks(text, int, int, text) to service_role;
 grant execute on function public.worker_heartbeat(bigint, text, int, jsonb) to service_role;
 grant execute on function public.worker_complete_task(bigint, text, jsonb) to service_role;
 grant execute on function public.worker_fail_task(bigint, text, text, text) to service_role;
@@ -1187,7 +1254,7 @@ grant execute on function public.worker_add_tasks(uuid, jsonb) to service_role;
 grant execute on function public.worker_report_progress(uuid, text, int, jsonb) to service_role;
 grant execute on function public.worker_mark_quick_ready(uuid, jsonb) to service_role;
 grant execute on function public.worker_finish_run(uuid) to service_role;
-grant execute on function public.worker_sweep(int) to service_role;
+grant execute on function public.worker_sweep(int, text) to service_role;
 
 revoke execute on all functions in schema engram_private from public, anon, authenticated, service_role;
 grant execute on function engram_private.object_path_problem(uuid, text) to authenticated;
