@@ -235,7 +235,7 @@ describe("filters", () => {
     expect(await ids((q) => q.containedBy("tags", ["fruit"]))).toEqual([2, 4]);
     expect(await ids((q) => q.overlaps("tags", ["sweet", "nothing"]))).toEqual([1, 3]);
     expect(await ids((q) => q.contains("meta", { color: "red" }))).toEqual([1, 3]);
-    expect(await ids((q) => q.contains("span", 7))).toEqual([2]);
+    expect(await ids((q) => q.contains("span", "7"))).toEqual([2]);
     expect(await ids((q) => q.overlaps("span", "[4,6)"))).toEqual([1, 2]);
   });
 

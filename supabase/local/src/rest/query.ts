@@ -221,7 +221,9 @@ export function splitTopLevel(text: string, sep: string): string[] {
       else if (ch === '"') quoted = false;
       continue;
     }
-    if (ch === '"') quoted = true;
+    // A double quote opens a quoted value only where a value starts (item start, after `.` or `(`).
+    const prev = current === "" ? "" : text[i - 1];
+    if (ch === '"' && (prev === "" || prev === "." || prev === "(")) quoted = true;
     else if (ch === "(" || ch === "{") depth++;
     else if (ch === ")" || ch === "}") depth--;
     if (depth < 0) throw parseError(`unbalanced parentheses in "${text}"`);
