@@ -2,7 +2,7 @@ import { sendJson } from "../http.ts";
 import type { Surface, SurfaceContext } from "../surface.ts";
 import { createUser, deleteUser, getUserById, listUsers, updateUserById } from "./admin.ts";
 import type { AuthContext, AuthHandler } from "./context.ts";
-import { API_VERSION_HEADER, AuthHttpError, sendAuthError, wantsApi2024 } from "./errors.ts";
+import { API_VERSION_HEADER, AuthHttpError, AuthOAuthError, sendAuthError, wantsApi2024 } from "./errors.ts";
 import { logout } from "./logout.ts";
 import { health, jwks, settings } from "./meta.ts";
 import { loadAuthSettings, type AuthSettings } from "./settings.ts";
@@ -35,6 +35,12 @@ const ROUTES: Route[] = [
 ];
 
 /**
+ * GoTrue routes the local stack knows but cannot serve: they deliver email or SMS, or talk to
+ * external identity providers. They answer 422 not_supported_locally rather than a bare 404.
+ */
+const UNSUPPORTED = /^\/(otp|magiclink|recover|resend|verify|invite|reauthenticate|authorize|callback|factors|sso|saml|passkeys|oauth|admin\/generate_link|admin\/sso|admin\/oauth|admin\/audit|user\/identities)(\/|$)/;
+
+/**
  * `/auth/v1` — a GoTrue stand-in for the official clients (supabase-contracts.md §1): email and
  * password sign-up/sign-in, anonymous sign-in, refresh-token rotation with reuse detection,
  * `/user`, sign-out scopes, the admin user API and GoTrue's error bodies. Settings come from
@@ -54,6 +60,13 @@ export function createAuthSurface(ctx: SurfaceContext, overrides: Partial<AuthSe
       try {
         const clean = path.length > 1 ? path.replace(/\/+$/, "") : path;
         const matches = ROUTES.filter((r) => r.pattern.test(clean));
+        if (matches.length === 0 && UNSUPPORTED.test(clean)) {
+          throw new AuthHttpError(
+            422,
+            "not_supported_locally",
+            `${clean} needs email or SMS delivery, MFA or an external identity provider, which the local stack does not provide`,
+          );
+        }
         if (matches.length === 0) throw new AuthHttpError(404, "not_found", "Not Found");
         const route = matches.find((r) => r.method === req.method);
         if (!route) throw new AuthHttpError(405, "method_not_allowed", `${req.method} is not allowed on ${clean}`);
@@ -67,8 +80,8 @@ export function createAuthSurface(ctx: SurfaceContext, overrides: Partial<AuthSe
           sendJson(res, reply.status, reply.body, headers);
         }
       } catch (error) {
-        if (!(error instanceof AuthHttpError) || error.status >= 500) {
-          if (!(error instanceof AuthHttpError)) ctx.log(`auth: ${(error as Error).stack ?? String(error)}`);
+        if (!(error instanceof AuthHttpError) && !(error instanceof AuthOAuthError)) {
+          ctx.log(`auth: ${(error as Error).stack ?? String(error)}`);
         }
         sendAuthError(req, res, error);
       }
