@@ -14,12 +14,13 @@ export interface ShardLimits {
 
 /**
  * Defaults sized for the worker: one shard (~1 MB gzip) is read, chunked and extracted well inside
- * one Edge Function request (2 s CPU, 256 MB).
+ * one Edge Function request (2 s CPU, 256 MB). gzip level 1: normalized text still shrinks to about
+ * a third, and fflate compresses ~2.5× faster than at level 6 (measured: 0.36 vs 0.34 of the NDJSON).
  */
 export const DEFAULT_SHARD_LIMITS: ShardLimits = Object.freeze({
   maxShardBytes: 4 * 1024 * 1024,
   maxShardConversations: 1000,
-  gzipLevel: 6 as GzipLevel,
+  gzipLevel: 1 as GzipLevel,
 });
 
 /** A finished shard: its file name, gzip bytes and manifest entry. */

@@ -71,10 +71,7 @@ export class ZipStream {
 
   /** Declares the end of the ZIP; throws when it was truncated. */
   end(): void {
-    this.guard(() => this.unzip.push(new Uint8Array(0), true));
-    if (this.entries === 0) {
-      throw new ExportError("corrupt_zip", "expected ZIP entries, found none", { part: this.opts.part, offset: this.bytesIn });
-    }
+    this.guard(() => this.unzip.push(new Uint8Array(0), true), true);
     if (!this.tail.hasEndRecord()) {
       throw new ExportError(
         "truncated",
@@ -82,16 +79,20 @@ export class ZipStream {
         { part: this.opts.part, offset: this.bytesIn },
       );
     }
+    if (this.entries === 0) {
+      throw new ExportError("corrupt_zip", "expected ZIP entries, found none", { part: this.opts.part, offset: this.bytesIn });
+    }
   }
 
-  private guard(step: () => void): void {
+  private guard(step: () => void, atEnd = false): void {
     try {
       step();
     } catch (e) {
       if (isExportError(e)) throw e;
       const what = this.current ? ` in entry ${this.current.name}` : "";
       const message = e instanceof Error ? e.message : String(e);
-      const code = /unexpected EOF/i.test(message) ? "truncated" : "corrupt_zip";
+      // At the end of input, fflate's complaint is that an entry (or the inflate stream) is unfinished.
+      const code = atEnd || /unexpected EOF/i.test(message) ? "truncated" : "corrupt_zip";
       throw new ExportError(code, `expected a valid ZIP${what}, found: ${message}`, { part: this.current?.name ?? this.opts.part, offset: this.bytesIn }, { cause: e });
     }
   }
