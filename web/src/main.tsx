@@ -1,17 +1,18 @@
+import { QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-
-function App() {
-  return (
-    <main>
-      <h1>Engram</h1>
-      <p>Your ChatGPT history, as a deep, searchable memory.</p>
-    </main>
-  );
-}
+import { App } from "./app/app.tsx";
+import { createQueryClient } from "./lib/query-client.ts";
+import { supabase } from "./lib/supabase.ts";
+import { SupabaseProvider } from "./lib/supabase-context.tsx";
+import "./styles.css";
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>
-    <App />
+    <SupabaseProvider client={supabase}>
+      <QueryClientProvider client={createQueryClient()}>
+        <App />
+      </QueryClientProvider>
+    </SupabaseProvider>
   </StrictMode>,
 );

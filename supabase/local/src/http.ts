@@ -7,7 +7,7 @@ export const CORS_HEADERS: Record<string, string> = {
   "Access-Control-Allow-Headers":
     "authorization, x-client-info, apikey, content-type, x-retry-count, x-upsert, prefer, range, accept-profile, content-profile, x-supabase-api-version, cache-control, x-metadata, tus-resumable, upload-length, upload-metadata, upload-offset, upload-defer-length, upload-concat, x-http-method-override",
   "Access-Control-Expose-Headers":
-    "Content-Range, Content-Location, Location, Upload-Offset, Upload-Length, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Upload-Metadata, Upload-Expires, Retry-After, X-Supabase-Api-Version",
+    "Content-Range, Content-Location, Location, X-Total-Count, Link, Upload-Offset, Upload-Length, Tus-Resumable, Tus-Version, Tus-Extension, Tus-Max-Size, Upload-Metadata, Upload-Expires, Retry-After, X-Supabase-Api-Version",
   "Access-Control-Max-Age": "86400",
 };
 

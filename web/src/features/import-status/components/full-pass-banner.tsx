@@ -1,0 +1,99 @@
+import type { ImportStatus } from "../../../../../shared/import-status.ts";
+import { failureReason, retryBlockedText } from "./failure-reason.ts";
+
+/** Props of {@link FullPassBanner}: the status, and what the buttons do. */
+export interface FullPassBannerProps {
+  status: ImportStatus;
+  retry: { onRetry: () => void; pending: boolean; error: string | null };
+  onDismiss: () => void;
+  /** Where a person goes to upload again when a retry cannot help. */
+  reuploadHref: string;
+}
+
+/**
+ * The deep-memory banner: progress while the full pass runs, an amber notice with the reason and
+ * **Retry deep memory** when it failed, a short note when it completed. Announced politely to
+ * screen readers (`aria-live`).
+ */
+export function FullPassBanner({ status, retry, onDismiss, reuploadHref }: FullPassBannerProps) {
+  const body = bannerBody(status, retry, reuploadHref);
+  if (!body) return null;
+  return (
+    <section className={`banner banner-${body.tone}`} aria-live="polite" aria-label="Deep memory status" data-state={body.state}>
+      <div className="banner-body">{body.content}</div>
+      {body.state !== "processing" && (
+        <button type="button" className="banner-dismiss" onClick={onDismiss} aria-label="Dismiss">
+          ×
+        </button>
+      )}
+    </section>
+  );
+}
+
+function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], reuploadHref: string) {
+  switch (status.full_pass_status) {
+    case "processing": {
+      const percent = Math.max(0, Math.min(100, Math.round(status.progress_percent ?? 0)));
+      const detail = status.total_items ? ` (${status.done_items ?? 0} of ${status.total_items} parts)` : "";
+      return {
+        state: "processing",
+        tone: "info",
+        content: (
+          <>
+            <p>
+              <strong>Building deep memory… {percent} %</strong>
+              {status.import_stage ? <span className="banner-stage"> — {status.import_stage}</span> : null}
+              {detail}
+            </p>
+            <progress max={100} value={percent} aria-label="Deep memory progress" />
+          </>
+        ),
+      };
+    }
+    case "failed": {
+      const blocked = status.can_retry ? null : retryBlockedText(status);
+      return {
+        state: "failed",
+        tone: "warning",
+        content: (
+          <>
+            <p>
+              <strong>Deep memory didn't finish.</strong> {failureReason(status)}
+            </p>
+            {status.can_retry ? (
+              <button type="button" className="banner-action" onClick={retry.onRetry} disabled={retry.pending}>
+                {retry.pending ? "Retrying…" : "Retry deep memory"}
+              </button>
+            ) : (
+              <p>
+                {blocked} <a href={reuploadHref}>Upload your export again</a>
+              </p>
+            )}
+            {retry.error ? (
+              <p role="alert" className="banner-error">
+                {retry.error}
+              </p>
+            ) : null}
+          </>
+        ),
+      };
+    }
+    case "complete": {
+      const failed = status.failed_items ?? 0;
+      return {
+        state: "complete",
+        tone: failed > 0 ? "warning" : "success",
+        content: (
+          <p>
+            <strong>Deep memory is ready.</strong>{" "}
+            {failed > 0
+              ? `${failed} of ${status.total_items ?? "?"} parts could not be processed and are missing from it.`
+              : "Every conversation is now searchable."}
+          </p>
+        ),
+      };
+    }
+    default:
+      return null;
+  }
+}
