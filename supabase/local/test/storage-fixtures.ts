@@ -2,7 +2,7 @@ import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { randomUUID } from "node:crypto";
 import WebSocket from "ws";
 import { signJwt } from "../src/jwt.ts";
-import { sql, stackInfo } from "./clients.ts";
+import { newUser, sql, stackInfo } from "./clients.ts";
 
 /** A user with a storage-ready client (its JWT as Authorization, the anon key as apikey). */
 export interface StorageUser {
@@ -11,12 +11,18 @@ export interface StorageUser {
   client: SupabaseClient;
 }
 
+/** A signed-up user (the stack's auth surface), its access token and its own client. */
+export async function storageUser(): Promise<StorageUser> {
+  const user = await newUser("storage");
+  return { id: user.id, jwt: user.accessToken, client: user.client };
+}
+
 /**
- * A user for storage tests: an `auth.users` row plus a JWT minted with the stack's secret, with
- * the claims GoTrue puts in an access token. Independent of the auth surface on purpose: these
- * tests are about Storage.
+ * A user whose token is minted here instead of by the auth surface: an `auth.users` row plus an
+ * access-token-shaped JWT signed with the stack's secret, for lifetimes auth would not issue
+ * (already expired).
  */
-export async function storageUser(ttlSeconds = 3600): Promise<StorageUser> {
+export async function mintedUser(ttlSeconds: number): Promise<StorageUser> {
   const id = randomUUID();
   const db = await sql();
   try {

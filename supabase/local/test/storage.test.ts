@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { serviceClient, stackInfo } from "./clients.ts";
-import { clientWithToken, objectRows, ownFolderBucket, storageUser } from "./storage-fixtures.ts";
+import { clientWithToken, mintedUser, objectRows, ownFolderBucket, storageUser } from "./storage-fixtures.ts";
 import { signJwt } from "../src/jwt.ts";
 
 /** Files of a bucket on disk (the stack keeps bytes under `<stateDir>/storage/<bucket>/`). */
@@ -148,6 +148,48 @@ describe("storage objects", () => {
     expect((await objectRows(bucket)).map((r) => r.name)).toEqual([`${user.id}/my folder/résumé ü.txt`]);
     const down = await user.client.storage.from(bucket).download(`${user.id}/my folder/résumé ü.txt`);
     expect(await down.data?.text()).toBe("unicode");
+  });
+
+  it("upload() of a caller FormData (file first, fields after) and of a 20 MB Blob keeps every byte", async () => {
+    const bucket = await ownFolderBucket();
+    const user = await storageUser();
+    const form = new FormData();
+    form.append("file", new Blob(["form bytes"], { type: "application/json" }), "x.json");
+    form.append("metadata", JSON.stringify({ via: "form" }));
+    const viaForm = await user.client.storage.from(bucket).upload(`${user.id}/form.json`, form, { cacheControl: "120" });
+    expect(viaForm.error).toBeNull();
+    const info = await user.client.storage.from(bucket).info(`${user.id}/form.json`);
+    expect(info.data).toMatchObject({ contentType: "application/json", cacheControl: "max-age=120", size: 10, metadata: { via: "form" } });
+
+    const big = new Uint8Array(20 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) % 251;
+    expect((await user.client.storage.from(bucket).upload(`${user.id}/big.bin`, new Blob([big]))).error).toBeNull();
+    const down = await user.client.storage.from(bucket).download(`${user.id}/big.bin`);
+    expect(sha256(new Uint8Array(await down.data!.arrayBuffer()))).toBe(sha256(big));
+  });
+
+  it("upload() of a stream without a length is cut at the bucket limit with 413 and nothing kept", async () => {
+    const bucket = await ownFolderBucket({ fileSizeLimit: 64 * 1024 });
+    const user = await storageUser();
+    const chunk = new Uint8Array(16 * 1024);
+    const over = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 64; i++) controller.enqueue(chunk); // 1 MB
+        controller.close();
+      },
+    });
+    const refused = await user.client.storage.from(bucket).upload(`${user.id}/stream.bin`, over, { contentType: "application/octet-stream" });
+    expect(refused.error).toMatchObject({ status: 400, statusCode: "413" });
+    const under = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    expect((await user.client.storage.from(bucket).upload(`${user.id}/ok.bin`, under)).error).toBeNull();
+    expect((await objectRows(bucket)).map((r) => r.name)).toEqual([`${user.id}/ok.bin`]);
+    expect(await filesOnDisk(bucket)).toHaveLength(1);
+    expect(await stagingFiles()).toEqual([]);
   });
 
   it("upload() with an invalid key fails with 400 InvalidKey", async () => {
@@ -356,7 +398,7 @@ describe("storage bucket limits and public buckets", () => {
 describe("storage auth", () => {
   it("requests with an expired or forged JWT fail with InvalidJWT", async () => {
     const bucket = await ownFolderBucket();
-    const user = await storageUser(-10);
+    const user = await mintedUser(-10);
     const expired = await user.client.storage.from(bucket).upload(`${user.id}/x.txt`, "x");
     expect(expired.error).toMatchObject({ status: 400, statusCode: "400", message: "jwt expired" });
     const forged = await signJwt({ sub: user.id, role: "authenticated", exp: 2e9 }, "another-secret-another-secret-another");
@@ -412,6 +454,3 @@ describe("storage buckets", () => {
     expect(error).toMatchObject({ statusCode: "404", message: "Bucket not found" });
   });
 });
-
-// Keeps the helper honest: a digest of identical bytes is identical.
-void sha256;

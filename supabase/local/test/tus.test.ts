@@ -4,10 +4,15 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { FileUrlStorage, Upload, type UploadOptions } from "tus-js-client";
+import * as tus from "tus-js-client";
+import { Upload, type UploadOptions, type UrlStorage } from "tus-js-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./clients.ts";
-import { objectRows, ownFolderBucket, storageUser, type StorageUser } from "./storage-fixtures.ts";
+import { mintedUser, objectRows, ownFolderBucket, storageUser, type StorageUser } from "./storage-fixtures.ts";
+
+/** tus-js-client's Node URL store (exported at runtime, missing from its type declarations). */
+const FileUrlStorage = (tus as unknown as { FileUrlStorage: new (file: string) => UrlStorage & { path: string } })
+  .FileUrlStorage;
 
 const MB = 1024 * 1024;
 /** The chunk size Supabase's docs prescribe for resumable uploads. */
@@ -41,7 +46,7 @@ async function deterministicFile(size: number, seed: number): Promise<{ file: st
       block.writeUInt32LE(x, i);
     }
     hash.update(block);
-    if (!out.write(block)) await new Promise((resolve) => out.once("drain", resolve));
+    if (!out.write(block)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   return { file, sha256: hash.digest("hex") };
@@ -240,7 +245,7 @@ describe("TUS resumable uploads", () => {
 
   it("a TUS upload with an expired token is refused", async () => {
     const bucket = await ownFolderBucket();
-    const user = await storageUser(-5);
+    const user = await mintedUser(-5);
     const error = await run(new Upload(Buffer.from("x"), tusOptions(user, bucket, `${user.id}/x.bin`))).catch(
       (e: { originalResponse?: { getStatus(): number; getBody(): string } }) => e,
     );

@@ -1,19 +1,14 @@
 import type { IncomingMessage } from "node:http";
-import { Readable } from "node:stream";
 import { header } from "../http.ts";
-import { stageStream, type StagedBlob } from "./blobs.ts";
+import { removeBlobs, stageStream, type StagedBlob } from "./blobs.ts";
 import { ERRORS } from "./errors.ts";
+import { boundaryOf, dispositionOf, readMultipart } from "./multipart.ts";
 import type { BlobLayout } from "./paths.ts";
+import { bodyChunks } from "./request-body.ts";
 import { checkMime, type BucketRow } from "./store.ts";
 
 /** Largest object a standard (non-resumable) upload may carry when the bucket sets no limit. */
 export const GLOBAL_FILE_SIZE_LIMIT = 50 * 1024 ** 3;
-
-/**
- * Multipart bodies are parsed with the web `Request.formData()`, which holds the file in memory;
- * bigger files must be sent raw or with TUS (hosted recommends TUS above 6 MB anyway).
- */
-export const MULTIPART_MEMORY_LIMIT = 1024 ** 3;
 
 /** An upload body received into a staging file, with what the request said about it. */
 export interface ReceivedUpload {
@@ -59,30 +54,9 @@ export async function receiveUpload(
   const limit = sizeLimit(bucket);
   const contentType = header(req, "content-type") ?? "";
   const declared = Number(header(req, "content-length") ?? NaN);
-  if (/^multipart\/form-data/i.test(contentType)) {
-    if (declared > Math.min(limit, MULTIPART_MEMORY_LIMIT) + 64 * 1024) throw ERRORS.entityTooLarge();
-    const form = await readForm(req, contentType, Math.min(limit, MULTIPART_MEMORY_LIMIT) + 64 * 1024);
-    let file: File | undefined;
-    for (const [, value] of form.entries()) {
-      if (typeof value !== "string") {
-        file = value;
-        break;
-      }
-    }
-    if (!file) throw ERRORS.noContent();
-    const mimetype = file.type || "application/octet-stream";
-    checkMime(bucket, mimetype);
-    if (file.size > limit) throw ERRORS.entityTooLarge();
-    const cache = form.get("cacheControl");
-    const meta = form.get("metadata");
-    const staged = await stageStream(layout, Readable.fromWeb(file.stream() as never), limit);
-    return {
-      staged,
-      mimetype,
-      cacheControl: cacheControlOf(typeof cache === "string" ? cache : null),
-      userMetadata: parseUserMetadata(typeof meta === "string" ? meta : null),
-    };
-  }
+  // Multipart framing adds a few hundred bytes; the file part itself is measured exactly.
+  if (declared > limit + 64 * 1024) throw ERRORS.entityTooLarge();
+  if (/^multipart\/form-data/i.test(contentType)) return await receiveMultipart(req, layout, bucket, contentType);
   const mimetype = contentType || "application/octet-stream";
   checkMime(bucket, mimetype);
   if (declared > limit) throw ERRORS.entityTooLarge();
@@ -90,31 +64,57 @@ export async function receiveUpload(
   const userMetadata = parseUserMetadata(
     encodedMeta ? Buffer.from(encodedMeta, "base64").toString("utf8") : null,
   );
-  const staged = await stageStream(layout, req, limit);
+  const staged = await stageStream(layout, bodyChunks(req), limit);
   return { staged, mimetype, cacheControl: header(req, "cache-control") ?? "no-cache", userMetadata };
 }
 
-async function readForm(req: IncomingMessage, contentType: string, limit: number): Promise<FormData> {
-  let seen = 0;
-  const limited = Readable.from(
-    (async function* () {
-      for await (const chunk of req) {
-        seen += (chunk as Buffer).length;
-        if (seen > limit) throw ERRORS.entityTooLarge();
-        yield chunk as Buffer;
-      }
-    })(),
-  );
-  const request = new Request("http://storage.local/upload", {
-    method: "POST",
-    headers: { "content-type": contentType },
-    body: Readable.toWeb(limited) as never,
-    duplex: "half",
-  } as RequestInit);
+/**
+ * A multipart upload, streamed: the first file part goes straight into a staging file (its
+ * part content type checked against the bucket first); `cacheControl` and `metadata` fields may
+ * come before or after it. No part is held in memory beyond one chunk.
+ */
+async function receiveMultipart(
+  req: IncomingMessage,
+  layout: BlobLayout,
+  bucket: BucketRow,
+  contentType: string,
+): Promise<ReceivedUpload> {
+  const limit = sizeLimit(bucket);
+  const fields: Record<string, string> = {};
+  let file: { staged: StagedBlob; mimetype: string } | undefined;
   try {
-    return await request.formData();
+    await readMultipart(bodyChunks(req), boundaryOf(contentType), async (headers, body) => {
+      const { name, filename } = dispositionOf(headers);
+      if (filename === undefined) {
+        const parts: Buffer[] = [];
+        let size = 0;
+        for await (const chunk of body) {
+          size += chunk.length;
+          if (size > 1024 * 1024) throw ERRORS.invalidParameter(`form field ${name} is too large`);
+          parts.push(chunk);
+        }
+        fields[name] = Buffer.concat(parts).toString("utf8");
+        return;
+      }
+      if (file) return; // hosted takes the first file
+      const mimetype = headers["content-type"] || "application/octet-stream";
+      checkMime(bucket, mimetype);
+      file = { staged: await stageStream(layout, body, limit), mimetype };
+    });
   } catch (error) {
-    if (seen > limit) throw ERRORS.entityTooLarge();
-    throw ERRORS.invalidParameter(`invalid multipart body: ${(error as Error).message}`);
+    if (file) await removeBlobs([file.staged.file]);
+    throw error;
+  }
+  if (!file) throw ERRORS.noContent();
+  try {
+    return {
+      staged: file.staged,
+      mimetype: file.mimetype,
+      cacheControl: cacheControlOf(fields.cacheControl),
+      userMetadata: parseUserMetadata(fields.metadata),
+    };
+  } catch (error) {
+    await removeBlobs([file.staged.file]);
+    throw error;
   }
 }

@@ -7,6 +7,7 @@ import { ERRORS, fromPgError, sendStorageError, StorageError } from "./errors.ts
 import { listObjects } from "./list.ts";
 import { copyObject, downloadObject, moveObject, objectInfo, removeObject, removeObjects } from "./objects.ts";
 import { BlobLayout, decodePath } from "./paths.ts";
+import { discardBody } from "./request-body.ts";
 import { downloadSigned, signObject, signObjects, signUpload, uploadSigned } from "./signed.ts";
 import { TusEndpoint } from "./tus.ts";
 import { uploadObject } from "./upload.ts";
@@ -113,6 +114,8 @@ export function createStorageSurface(ctx: SurfaceContext): Surface {
           return;
         }
         if (mapped instanceof StorageError) {
+          // Answer first, then read away what the client is still sending so it sees the answer.
+          res.once("finish", () => void discardBody(req));
           sendStorageError(res, mapped, method === "HEAD");
           return;
         }
