@@ -502,6 +502,22 @@ describe("auth, profiles and the schema cache", () => {
     });
   });
 
+  it("reloads the schema cache on notify pgrst, 'reload schema'", async () => {
+    const listed = `listed_${sfx}`;
+    await db.query(`create table public.${listed} (id int primary key); notify pgrst, 'reload schema'`);
+    // The OpenAPI root never reloads lazily, so only the NOTIFY can make the table appear there.
+    const deadline = Date.now() + 5000;
+    let paths: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      const res = await fetch(`${stackInfo().url}/rest/v1/`, { headers: { apikey: stackInfo().anonKey } });
+      paths = ((await res.json()) as { paths: Record<string, unknown> }).paths;
+      if (`/${listed}` in paths) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(Object.keys(paths)).toContain(`/${listed}`);
+    await db.query(`drop table public.${listed}`);
+  });
+
   it("finds tables and columns created after the cache was loaded", async () => {
     const late = `late_${sfx}`;
     await db.query(`create table public.${late} (id int primary key)`);
