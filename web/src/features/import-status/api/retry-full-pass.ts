@@ -54,7 +54,7 @@ export function retryFullPassMutationOptions(
       if (previous) queryClient.setQueryData<ImportStatus>(key, optimisticRetry(previous));
       return { previous };
     },
-    onError: (_error: unknown, _vars: void, context: { previous?: ImportStatus } | undefined) => {
+    onError: (_error: Error, _vars: void, context: { previous?: ImportStatus } | undefined) => {
       if (context?.previous) queryClient.setQueryData(key, context.previous);
     },
     onSettled: () => queryClient.invalidateQueries({ queryKey: key }),
