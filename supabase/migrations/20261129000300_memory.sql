@@ -197,10 +197,11 @@ begin
     perform engram_private.raise_error(400, 'invalid_argument', 'worker_upsert_chunks expects a user id and a JSON array of chunks');
   end if;
   with input as (
-    select r.*, ord
-    from jsonb_to_recordset(p_chunks) with ordinality as r(
+    select r.*
+    from rows from (jsonb_to_recordset(p_chunks) as (
       conversation_id text, chunk_index int, content text, conversation_title text,
-      conversation_time timestamptz, token_estimate int, ord bigint)
+      conversation_time timestamptz, token_estimate int)) with ordinality as r(
+      conversation_id, chunk_index, content, conversation_title, conversation_time, token_estimate, ord)
   ), latest as (
     select distinct on (i.conversation_id, i.chunk_index) i.*
     from input i
@@ -253,8 +254,9 @@ begin
     select engram_private.normalize_fact_key(coalesce(nullif(f.fact_key, ''), f.statement)) as k,
       f.category, f.statement, least(greatest(coalesce(f.confidence, 0.5), 0), 1)::real as confidence,
       coalesce(f.sources, '[]'::jsonb) as sources, ord
-    from jsonb_to_recordset(p_facts) with ordinality as f(
-      fact_key text, category text, statement text, confidence real, sources jsonb, ord bigint)
+    from rows from (jsonb_to_recordset(p_facts) as (
+      fact_key text, category text, statement text, confidence real, sources jsonb)) with ordinality as f(
+      fact_key, category, statement, confidence, sources, ord)
     where f.statement is not null and length(trim(f.statement)) > 0
   ), grouped as (
     select i.k,
