@@ -297,11 +297,15 @@ describe("storage signed URLs", () => {
     const user = await storageUser();
     const key = `${user.id}/signed file.txt`;
     await user.client.storage.from(bucket).upload(key, "signed bytes");
-    const { data, error } = await user.client.storage.from(bucket).createSignedUrl(key, 2);
+    const { data, error } = await user.client.storage.from(bucket).createSignedUrl(key, 3);
     expect(error).toBeNull();
     const first = await fetch(data!.signedUrl);
     expect(first.status).toBe(200);
     expect(await first.text()).toBe("signed bytes");
+    const ranged = await fetch(data!.signedUrl, { headers: { Range: "bytes=7-11" } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get("content-range")).toBe("bytes 7-11/12");
+    expect(await ranged.text()).toBe("bytes");
 
     // Token expiry has one-second granularity and no event announces it: poll with a deadline.
     const deadline = Date.now() + 10_000;

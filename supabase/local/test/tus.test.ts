@@ -209,6 +209,14 @@ describe("TUS resumable uploads", () => {
       }),
     ).catch((e: { originalResponse?: { getStatus(): number } }) => e);
     expect((wrongType as { originalResponse?: { getStatus(): number } }).originalResponse?.getStatus()).toBe(415);
+    // Without a declared length the limit is enforced on the bytes themselves.
+    const deferred = await run(
+      new Upload(Readable.from([Buffer.alloc(4 * MB), Buffer.alloc(4 * MB)]), {
+        ...tusOptions(user, bucket, `${user.id}/stream.bin`),
+        uploadLengthDeferred: true,
+      }),
+    ).catch((e: { originalResponse?: { getStatus(): number } }) => e);
+    expect((deferred as { originalResponse?: { getStatus(): number } }).originalResponse?.getStatus()).toBe(413);
     expect(await objectRows(bucket)).toEqual([]);
   });
 

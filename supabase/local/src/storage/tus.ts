@@ -78,6 +78,8 @@ export class TusEndpoint {
       // Kept the same as what the gateway answers to preflights.
       allowedHeaders: ["authorization", "x-upsert", "upload-expires", "apikey", "x-signature", "x-client-info"],
       namingFunction: (req, metadata) => this.name(nodeRequest(req), metadata),
+      // The bucket's limit, also enforced while bytes stream in (deferred-length uploads too).
+      maxSize: (req, id) => this.maxSizeOf(nodeRequest(req), req.method, id),
       onIncomingRequest: (req, id) => this.authorizeRequest(nodeRequest(req), req.method, id),
       onUploadCreate: (req, upload) => this.onCreate(upload),
       onUploadFinish: (req, upload) => this.onFinish(nodeRequest(req), upload),
@@ -146,6 +148,16 @@ export class TusEndpoint {
       owner: state.caller.sub,
       upsert: header(req, "x-upsert") === "true",
     };
+  }
+
+  private async maxSizeOf(req: IncomingMessage, method: string, id: string | null): Promise<number> {
+    if (!id || method === "HEAD" || method === "GET" || method === "OPTIONS") return 0;
+    try {
+      const metadata = method === "POST" ? this.stateOf(req).metadata : (await this.store.getUpload(id)).metadata;
+      return sizeLimit(await findBucket(this.deps.pool, metadata?.bucketName ?? ""));
+    } catch {
+      return 0; // unknown upload or bucket: the request fails on its own checks
+    }
   }
 
   /**
