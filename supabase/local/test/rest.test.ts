@@ -89,6 +89,8 @@ beforeAll(async () => {
     create function public.${fn("add")}(a int, b int) returns int language sql immutable as 'select a + b';
     create function public.${fn("thing")}(p_id int) returns public.${things} language sql stable
       as 'select * from public.${things} where id = p_id';
+    create function public.${fn("stats")}(out total int, out named int) language sql stable
+      as 'select count(*)::int, count(name)::int from public.${things}';
     create function public.${fn("nums")}(n int) returns setof int language sql immutable
       as 'select generate_series(1, n)';
     create function public.${fn("table")}(min_n int) returns table (id int, name text) language sql stable
@@ -388,9 +390,11 @@ describe("rpc", () => {
     expect(await anon().rpc(fn("add"), { a: 4, b: 3 }, { get: true })).toMatchObject({ data: 7, error: null });
   });
 
-  it("rpc() returns a single composite as an object and a missing one as nulls", async () => {
+  it("rpc() returns a single composite as an object, and null when there is none", async () => {
     const { data } = await anon().rpc(fn("thing"), { p_id: 2 });
     expect(data).toMatchObject({ id: 2, name: "banana split", tags: ["fruit"] });
+    expect(await anon().rpc(fn("thing"), { p_id: -1 })).toMatchObject({ data: null, error: null, status: 200 });
+    expect((await anon().rpc(fn("stats"))).data).toEqual({ total: 4, named: 4 });
   });
 
   it("rpc() returns setof scalar as an array of values", async () => {

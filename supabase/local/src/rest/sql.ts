@@ -360,16 +360,19 @@ export interface RpcCall {
 export function buildRpc(call: RpcCall, shape: Shape, out: Output): Statement {
   const p = new Params();
   const fn = qualified(call.schema, call.name);
-  let from: string;
+  let callExpr: string;
+  let argsFrom = "";
   if (call.rawBody) {
-    from = `${fn}(${p.add(call.rawBody.text)}::${call.rawBody.type}) pgrst_call`;
+    callExpr = `${fn}(${p.add(call.rawBody.text)}::${call.rawBody.type})`;
   } else if (call.args?.length) {
     const defs = call.args.map((a) => `${ident(a.name)} ${a.type}`).join(", ");
     const named = call.args.map((a) => `${ident(a.name)} := pgrst_args.${ident(a.name)}`).join(", ");
-    from = `json_to_record(${p.add(call.argsJson ?? "{}")}::json) as pgrst_args(${defs}), lateral ${fn}(${named}) pgrst_call`;
+    argsFrom = `json_to_record(${p.add(call.argsJson ?? "{}")}::json) as pgrst_args(${defs})`;
+    callExpr = `${fn}(${named})`;
   } else {
-    from = `${fn}() pgrst_call`;
+    callExpr = `${fn}()`;
   }
+  const from = argsFrom ? `${argsFrom}, lateral ${callExpr} pgrst_call` : `${callExpr} pgrst_call`;
   if (call.returnKind === "void") {
     const text = `with pgrst_source as materialized (select from ${from})
 select null::bigint as total, pg_catalog.count(*) as page_total, null::text as body,
@@ -381,7 +384,13 @@ from pgrst_source`;
   const rel = ident(call.name);
   const scalar = call.returnKind === "scalar";
   const source = scalar ? `${from}(${ident(call.name)})` : from;
-  const ctes = `with pgrst_source as materialized (select pgrst_call.* from ${source})`;
+  // A single composite that is NULL answers `null`, not an object of nulls: call it as a value
+  // (once, offset 0 keeps the subquery) and drop the NULL datum before expanding its columns.
+  const rows =
+    call.returnKind === "composite" && !call.returnsSet
+      ? `select (pgrst_s.pgrst_r).* from (select ${callExpr} as pgrst_r ${argsFrom ? `from ${argsFrom}` : ""} offset 0) pgrst_s where pgrst_s.pgrst_r::text is not null`
+      : `select pgrst_call.* from ${source}`;
+  const ctes = `with pgrst_source as materialized (${rows})`;
   const noTypes: ColumnTypes = () => undefined;
   const select = scalar ? `${rel}.${ident(call.name)}` : selectListSql(rel, shape.select, p);
   const where = whereSql(rel, shape.where, p, noTypes);
