@@ -21,6 +21,8 @@ create table engram_private.fault_injections (
   delay_ms int check (delay_ms >= 0),
   lease_seconds int check (lease_seconds between 1 and 3600),
   message text,
+  -- fail: use up the task's remaining attempts first, so the failure is final at once.
+  final boolean not null default false,
   -- How many times the row fires; null = every time.
   times int check (times > 0),
   fired int not null default 0,
@@ -47,7 +49,8 @@ create or replace function public.worker_take_faults(
   after_items int,
   delay_ms int,
   lease_seconds int,
-  message text
+  message text,
+  final boolean
 )
 language plpgsql
 security definer
@@ -68,9 +71,9 @@ begin
     set fired = f.fired + 1
     from candidates c
     where f.id = c.id and (f.times is null or f.fired < f.times)
-    returning f.id, f.action, f.after_items, f.delay_ms, f.lease_seconds, f.message
+    returning f.id, f.action, f.after_items, f.delay_ms, f.lease_seconds, f.message, f.final
   )
-  select fired.id, fired.action, fired.after_items, fired.delay_ms, fired.lease_seconds, fired.message
+  select fired.id, fired.action, fired.after_items, fired.delay_ms, fired.lease_seconds, fired.message, fired.final
   from fired
   order by fired.id;
 end
@@ -80,3 +83,20 @@ comment on function public.worker_take_faults(uuid, text, int) is
 
 revoke execute on function public.worker_take_faults(uuid, text, int) from public, anon, authenticated;
 grant execute on function public.worker_take_faults(uuid, text, int) to service_role;
+
+create or replace function public.worker_fault_exhaust_attempts(p_task_id bigint, p_worker text) returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update engram_private.import_tasks t set attempts = greatest(t.attempts, t.max_attempts)
+  where t.id = p_task_id and t.state = 'running' and t.lease_owner = p_worker
+    and exists (select 1 from engram_private.fault_injections f where f.user_id = t.user_id and f.final);
+end
+$$;
+comment on function public.worker_fault_exhaust_attempts(bigint, text) is
+  'Worker only, fault injection: before reporting an injected final failure, uses up the remaining attempts of a task the worker holds (only for users with a final fault row), so worker_fail_task fails it for good at once.';
+
+revoke execute on function public.worker_fault_exhaust_attempts(bigint, text) from public, anon, authenticated;
+grant execute on function public.worker_fault_exhaust_attempts(bigint, text) to service_role;
