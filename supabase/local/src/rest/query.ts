@@ -169,8 +169,9 @@ export function parseField(text: string): Field {
 const CAST_RE = /^[A-Za-z_][A-Za-z0-9_]*(\[\])?$/;
 
 /**
- * Parses `select=` (whitespace already stripped by the client). Embedded resources are not
- * supported by the local stack and are refused with a PGRST100 saying so.
+ * Parses `select=` (whitespace already stripped by the client). Embedded resources, spreads and
+ * aggregates (`rel(…)`, `...rel(…)`, `count()`) are not supported by the local stack and are
+ * refused with a PGRST100 saying so.
  */
 export function parseSelect(text: string): SelectItem[] {
   if (text === "") return [];
@@ -182,7 +183,7 @@ export function parseSelect(text: string): SelectItem[] {
     }
     if (/[()!]/.test(part) || part.startsWith("...")) {
       throw parseError(
-        `embedded resources are not supported by the local stack: "${part}"`,
+        `embedded resources, spreads and aggregates are not supported by the local stack: "${part}"`,
         "Select plain columns here, or use a view or an RPC.",
       );
     }
