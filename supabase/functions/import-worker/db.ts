@@ -179,6 +179,12 @@ export class WorkerDb {
     return (data?.stats as { top_topics?: string[] } | undefined) ?? null;
   }
 
+  /** Results of the done tasks of `kind` in a run (finalize merges the shards' counts). */
+  async taskResults(runId: string, kind: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.rpc<unknown[] | null>("worker_task_results", { p_run_id: runId, p_kind: kind });
+    return (rows ?? []).map((r) => (r && typeof r === "object" ? r as Record<string, unknown> : {}));
+  }
+
   /** Number of chunks stored for `userId`. */
   async chunkCount(userId: string): Promise<number> {
     const { count, error } = await this.client

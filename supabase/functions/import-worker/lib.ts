@@ -1,17 +1,32 @@
 /**
- * The worker's single doorway into the isomorphic export library in `shared/`. Tasks import from
- * here only, so the library can evolve behind one file.
+ * The worker's single doorway into the isomorphic export library in `shared/` (the same code the
+ * browser and the CLI run), plus the mapping from its model to the database rows.
  */
+import type { Chunk } from "../../../shared/chunker/chunk.ts";
+import type { Fact } from "../../../shared/memory/fact.ts";
+import { analyzeConversations } from "../../../shared/memory/analyze-shard.ts";
+import { consolidateFacts } from "../../../shared/memory/consolidate.ts";
+import { factsFromCustomInstructions } from "../../../shared/memory/offline-extractor.ts";
+import { renderProfile } from "../../../shared/memory/render-profile.ts";
+import {
+  type ActivityByMonth,
+  mergeActivity,
+  mergeTopics,
+  pruneTopics,
+  type TopicCounts,
+  topTopics,
+} from "../../../shared/memory/topics.ts";
+import type { Conversation } from "../../../shared/model/conversation.ts";
+import type { CustomInstructions } from "../../../shared/model/custom-instructions.ts";
 import { gzip } from "../../../shared/shards/gzip.ts";
+import { type Manifest, parseManifest, type ShardEntry } from "../../../shared/shards/manifest.ts";
 import { readShard as readVerifiedShard } from "../../../shared/shards/shard-reader.ts";
 import { DEFAULT_SHARD_LIMITS, shardName } from "../../../shared/shards/shard-writer.ts";
-import { type Manifest, parseManifest, type ShardEntry } from "../../../shared/shards/manifest.ts";
-import type { Conversation } from "../../../shared/model/conversation.ts";
 import { sha256Hex } from "../../../shared/util/sha256.ts";
-import type { FactInput, FactSource } from "./db.ts";
+import type { ChunkInput, FactInput, FactRow, FactSource } from "./db.ts";
 
-export { parseManifest };
-export type { Conversation, Manifest, ShardEntry };
+export { mergeActivity, mergeTopics, parseManifest, pruneTopics };
+export type { ActivityByMonth, Conversation, Manifest, ShardEntry, TopicCounts };
 
 const encoder = new TextEncoder();
 
@@ -36,77 +51,59 @@ export async function encodeShard(index: number, conversations: Conversation[]):
   };
 }
 
-/** A chunk of a conversation, ready for `worker_upsert_chunks`. */
-export interface Chunk {
-  conversation_id: string;
-  chunk_index: number;
-  content: string;
-  conversation_title: string | null;
-  conversation_time: string | null;
-  token_estimate: number;
+/** What one batch of conversations becomes: rows to upsert plus mergeable topic/activity counts. */
+export interface BatchRows {
+  chunks: ChunkInput[];
+  facts: FactInput[];
+  topics: TopicCounts;
+  activity: ActivityByMonth;
 }
 
-const CHUNK_CHARS = 2000;
-
-/** Cuts a conversation into chunks of whole messages (long messages are split), in order. */
-export function chunkConversation(c: Conversation): Chunk[] {
-  const chunks: Chunk[] = [];
-  let buf = "";
-  const flush = () => {
-    if (buf.trim() === "") return;
-    chunks.push({
-      conversation_id: c.id,
-      chunk_index: chunks.length,
-      content: buf.trim(),
-      conversation_title: c.title || null,
-      conversation_time: c.createdAt,
-      token_estimate: Math.ceil(buf.length / 4),
-    });
-    buf = "";
+/** Chunks, extracts facts (offline extractor) and counts topics for conversations. */
+export async function analyzeBatch(conversations: Conversation[]): Promise<BatchRows> {
+  const a = await analyzeConversations(conversations);
+  const byChunkId = new Map(a.chunks.map((c) => [c.id, c]));
+  return {
+    chunks: a.chunks.map(chunkRow),
+    facts: a.facts.map((f) => factRow(f, byChunkId)),
+    topics: a.topics,
+    activity: a.activity,
   };
-  for (const m of c.messages) {
-    const line = `${m.role === "user" ? "User" : "Assistant"}: ${m.text}\n`;
-    if (buf.length + line.length > CHUNK_CHARS) flush();
-    for (let i = 0; i < line.length; i += CHUNK_CHARS) {
-      buf += line.slice(i, i + CHUNK_CHARS);
-      if (buf.length >= CHUNK_CHARS) flush();
-    }
-  }
-  flush();
-  return chunks;
 }
 
-const FACT_PATTERNS: [RegExp, string, (m: RegExpMatchArray) => string][] = [
-  [/\bmy name is ([A-Z][\w'-]+(?: [A-Z][\w'-]+)?)/, "identity", (m) => `Name: ${m[1]}`],
-  [/\bI live in ([A-Z][\w' -]{1,40}?)(?=[.,!?\n]|$)/, "location", (m) => `Lives in ${m[1]}`],
-  [/\bI work (?:as|at) ([\w' -]{2,50}?)(?=[.,!?\n]|$)/i, "work", (m) => `Works ${m[0].match(/ as /i) ? "as" : "at"} ${m[1]}`],
-  [/\bI(?:'m| am) an? ([\w' -]{2,40}?)(?=[.,!?\n]|$)/i, "identity", (m) => `Is a ${m[1]}`],
-  [/\bI (?:really )?(?:love|like|enjoy) ([\w' -]{2,40}?)(?=[.,!?\n]|$)/i, "preference", (m) => `Likes ${m[1]}`],
-  [/\bmy favou?rite ([\w ]{2,20}) is ([\w' -]{2,40}?)(?=[.,!?\n]|$)/i, "preference", (m) => `Favorite ${m[1]}: ${m[2]}`],
-];
+/** Facts the custom instructions state (confidence 1). */
+export async function customInstructionFacts(list: CustomInstructions[]): Promise<FactInput[]> {
+  return (await factsFromCustomInstructions(list)).map((f) => factRow(f, new Map()));
+}
 
-/** Facts stated by the user in these chunks (deterministic, offline). */
-export function extractFacts(c: Conversation, chunks: Chunk[]): FactInput[] {
-  const out: FactInput[] = [];
-  for (const chunk of chunks) {
-    const source: FactSource = {
-      conversation_id: c.id,
-      chunk_index: chunk.chunk_index,
-      conversation_title: chunk.conversation_title,
-      conversation_time: chunk.conversation_time,
+function chunkRow(c: Chunk): ChunkInput {
+  return {
+    conversation_id: c.conversationId,
+    chunk_index: c.index,
+    content: c.text,
+    conversation_title: c.title,
+    conversation_time: c.conversationCreatedAt,
+    token_estimate: c.tokens,
+  };
+}
+
+function factRow(f: Fact, chunks: Map<string, Chunk>): FactInput {
+  const sources: FactSource[] = f.sources.map((s) => {
+    if (s.type === "custom_instructions") {
+      return { conversation_id: "custom-instructions", chunk_index: 0, conversation_title: "Custom instructions", conversation_time: s.at };
+    }
+    const chunk = chunks.get(s.chunkId);
+    return {
+      conversation_id: s.conversationId,
+      chunk_index: chunk?.index ?? 0,
+      conversation_title: chunk?.title ?? null,
+      conversation_time: chunk?.conversationCreatedAt ?? s.at,
     };
-    for (const line of chunk.content.split("\n")) {
-      if (!line.startsWith("User: ")) continue;
-      for (const [re, category, make] of FACT_PATTERNS) {
-        const m = line.match(re);
-        if (m) out.push({ category, statement: make(m), confidence: 0.6, sources: [source] });
-      }
-    }
-  }
-  return out;
+  });
+  return { fact_key: `${f.kind} ${f.key}`, category: f.kind, statement: f.statement, confidence: f.confidence, sources };
 }
 
-/** Stats shown after the quick pass (and kept in memory_profiles.stats). */
+/** Stats kept in memory_profiles.stats and shown after the quick pass. */
 export interface ExportStats {
   conversations: number;
   messages: number;
@@ -116,12 +113,11 @@ export interface ExportStats {
   date_to: string | null;
   top_topics: string[];
   custom_instructions: number;
+  activity: ActivityByMonth;
 }
 
-const STOP = new Set("the a an and or of to in on for with about how what why is are be my your i you it this that new chat from into vs using use".split(" "));
-
-/** Stats from the manifest, plus top topics from the titles seen so far. */
-export function manifestStats(manifest: Manifest, titles: string[]): ExportStats {
+/** Stats from the manifest plus the topic and activity counts seen so far. */
+export function exportStats(manifest: Manifest, topics: TopicCounts, activity: ActivityByMonth): ExportStats {
   return {
     conversations: manifest.counts.conversations,
     messages: manifest.counts.messages,
@@ -129,45 +125,46 @@ export function manifestStats(manifest: Manifest, titles: string[]): ExportStats
     shards: manifest.counts.shards,
     date_from: manifest.dateRange?.from ?? null,
     date_to: manifest.dateRange?.to ?? null,
-    top_topics: topTopics(titles),
+    top_topics: topTopics(topics, 10).map(([t]) => t),
     custom_instructions: manifest.counts.customInstructions,
+    activity,
   };
 }
 
-/** The most frequent meaningful words of conversation titles. */
-export function topTopics(titles: string[], n = 10): string[] {
-  const counts = new Map<string, number>();
-  for (const t of titles) {
-    for (const w of t.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-      if (w.length < 3 || STOP.has(w)) continue;
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
-  }
-  return [...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n).map(([w]) => w);
+/** The MEMORY profile (markdown + ranked facts) from stored fact rows. */
+export function buildProfile(
+  rows: Pick<FactRow, "fact_key" | "category" | "statement" | "confidence" | "sources" | "first_seen" | "last_seen">[],
+  input: {
+    manifest: Manifest;
+    topics: TopicCounts;
+    activity: ActivityByMonth;
+    partial: { reason: string; failed: number; total: number } | null;
+  },
+): { markdown: string; facts: Fact[] } {
+  const now = new Date(0).toISOString();
+  const facts = consolidateFacts(rows.map((r): Fact => ({
+    id: r.fact_key,
+    kind: (r.category ?? "identity") as Fact["kind"],
+    key: r.fact_key.replace(/^\S+ /, ""),
+    statement: r.statement,
+    confidence: Math.min(1, Math.max(0, r.confidence)),
+    mentions: Math.max(1, r.sources?.length ?? 1),
+    firstSeen: toIso(r.first_seen) ?? now,
+    lastSeen: toIso(r.last_seen) ?? now,
+    sources: [],
+  })));
+  const markdown = renderProfile({
+    facts,
+    customInstructions: input.manifest.customInstructions,
+    topics: input.topics,
+    activity: input.activity,
+    partial: input.partial,
+  });
+  return { markdown, facts: facts.slice(0, 200) };
 }
 
-/** The MEMORY profile: markdown plus structured facts. */
-export function consolidateProfile(
-  facts: { category: string | null; statement: string; confidence: number }[],
-  stats: ExportStats,
-  customInstructions: { aboutUser: string; aboutModel: string }[],
-): { markdown: string; facts: unknown[] } {
-  const byCategory = new Map<string, string[]>();
-  const sorted = [...facts].sort((a, b) => b.confidence - a.confidence || (a.statement < b.statement ? -1 : 1));
-  for (const f of sorted) {
-    const k = f.category ?? "other";
-    const list = byCategory.get(k) ?? [];
-    if (list.length < 20) list.push(f.statement);
-    byCategory.set(k, list);
-  }
-  const lines = ["# MEMORY", ""];
-  lines.push(`${stats.conversations} conversations, ${stats.messages} messages` +
-    (stats.date_from ? `, ${stats.date_from.slice(0, 10)} to ${stats.date_to?.slice(0, 10)}` : "") + ".", "");
-  const latest = customInstructions.at(-1);
-  if (latest?.aboutUser) lines.push("## About me (custom instructions)", "", latest.aboutUser, "");
-  for (const [category, statements] of [...byCategory].sort()) {
-    lines.push(`## ${category[0]!.toUpperCase()}${category.slice(1)}`, "", ...statements.map((s) => `- ${s}`), "");
-  }
-  if (stats.top_topics.length > 0) lines.push("## Frequent topics", "", stats.top_topics.join(", "), "");
-  return { markdown: lines.join("\n"), facts: sorted.slice(0, 200) };
+function toIso(t: string | null): string | undefined {
+  if (!t) return undefined;
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }

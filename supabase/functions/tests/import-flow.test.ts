@@ -31,7 +31,8 @@ describe("import-trigger → worker → complete", () => {
 
     const { data: profile } = await user.client.from("memory_profiles").select("markdown, partial, stats").single();
     expect(profile!.partial).toBe(false);
-    expect(profile!.markdown).toMatch(/^# MEMORY/);
+    expect(profile!.markdown).toMatch(/^# Memory profile/);
+    expect(profile!.markdown).toContain("Lives in");
     expect(profile!.stats.conversations).toBe(shards.manifest.counts.conversations);
 
     const { data: facts } = await user.client.from("memory_facts").select("statement");
