@@ -2,7 +2,7 @@ import type { ImportStatus } from "../../../../../shared/import-status.ts";
 
 /** A sentence a person understands for why the full pass stopped, and what they can do. */
 export function failureReason(status: ImportStatus): string {
-  const raw = status.full_pass_error?.trim();
+  const raw = (status.full_pass_status === "failed" ? status.full_pass_error : status.import_error ?? status.full_pass_error)?.trim();
   if (status.stale) return "The background worker stopped responding before it finished.";
   if (status.full_pass_error_kind === "permanent") {
     return raw

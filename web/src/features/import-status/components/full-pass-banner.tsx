@@ -1,3 +1,4 @@
+import { Link } from "react-router-dom";
 import type { ImportStatus } from "../../../../../shared/import-status.ts";
 import { failureReason, retryBlockedText } from "./failure-reason.ts";
 
@@ -21,7 +22,7 @@ export function FullPassBanner({ status, retry, onDismiss, reuploadHref }: FullP
   return (
     <section className={`banner banner-${body.tone}`} aria-live="polite" aria-label="Deep memory status" data-state={body.state}>
       <div className="banner-body">{body.content}</div>
-      {body.state !== "processing" && (
+      {body.state !== "processing" && body.state !== "importing" && (
         <button type="button" className="banner-dismiss" onClick={onDismiss} aria-label="Dismiss">
           ×
         </button>
@@ -31,7 +32,25 @@ export function FullPassBanner({ status, retry, onDismiss, reuploadHref }: FullP
 }
 
 function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], reuploadHref: string) {
-  switch (status.full_pass_status) {
+  if (status.import_status === "processing" && status.full_pass_status !== "processing") {
+    const percent = Math.max(0, Math.min(100, Math.round(status.progress_percent ?? 0)));
+    return {
+      state: "importing",
+      tone: "info",
+      content: (
+        <>
+          <p>
+            <strong>Reading your export… {percent} %</strong>
+            {status.import_stage ? <span className="banner-stage"> — {status.import_stage}</span> : null}
+          </p>
+          <progress max={100} value={percent} aria-label="Import progress" />
+        </>
+      ),
+    };
+  }
+  // A run that stopped responding is a failure a person can retry, even if the row still says processing.
+  const failed = status.full_pass_status === "failed" || status.import_status === "failed" || (status.stale && status.can_retry);
+  switch (failed ? "failed" : status.full_pass_status) {
     case "processing": {
       const percent = Math.max(0, Math.min(100, Math.round(status.progress_percent ?? 0)));
       const detail = status.total_items ? ` (${status.done_items ?? 0} of ${status.total_items} parts)` : "";
@@ -58,15 +77,16 @@ function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], r
         content: (
           <>
             <p>
-              <strong>Deep memory didn't finish.</strong> {failureReason(status)}
+              <strong>{status.import_status === "failed" ? "Your import didn't finish." : "Deep memory didn't finish."}</strong>{" "}
+              {failureReason(status)}
             </p>
             {status.can_retry ? (
               <button type="button" className="banner-action" onClick={retry.onRetry} disabled={retry.pending}>
-                {retry.pending ? "Retrying…" : "Retry deep memory"}
+                {retry.pending ? "Retrying…" : status.import_status === "failed" ? "Retry import" : "Retry deep memory"}
               </button>
             ) : (
               <p>
-                {blocked} <a href={reuploadHref}>Upload your export again</a>
+                {blocked} <Link to={reuploadHref}>Upload your export again</Link>
               </p>
             )}
             {retry.error ? (
@@ -79,15 +99,15 @@ function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], r
       };
     }
     case "complete": {
-      const failed = status.failed_items ?? 0;
+      const failedItems = status.failed_items ?? 0;
       return {
         state: "complete",
-        tone: failed > 0 ? "warning" : "success",
+        tone: failedItems > 0 ? "warning" : "success",
         content: (
           <p>
             <strong>Deep memory is ready.</strong>{" "}
-            {failed > 0
-              ? `${failed} of ${status.total_items ?? "?"} parts could not be processed and are missing from it.`
+            {failedItems > 0
+              ? `${failedItems} of ${status.total_items ?? "?"} parts could not be processed and are missing from it.`
               : "Every conversation is now searchable."}
           </p>
         ),
