@@ -62,7 +62,8 @@ export async function handleRest(ctx: RestContext, { req, res, path, url }: ApiR
     };
     if (method === "PATCH" && isEmptyObject(info.body)) {
       // PostgREST treats an empty PATCH as a no-op.
-      sendText(res, info.prefs.return === "representation" ? 200 : 204, info.prefs.return === "representation" ? "[]" : "");
+      const rows = info.prefs.return === "representation";
+      sendText(res, rows ? 200 : 204, rows ? "[]" : "", rows ? { "Content-Type": JSON_TYPE } : {});
       return;
     }
     if (method === "POST" && route.kind === "table" && Array.isArray(info.body) && info.body.length === 0) {
