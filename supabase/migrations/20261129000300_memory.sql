@@ -260,7 +260,7 @@ begin
     where f.statement is not null and length(trim(f.statement)) > 0
   ), grouped as (
     select i.k,
-      (array_agg(i.category order by i.confidence desc, i.ord))[1] as category,
+      (array_agg(i.category order by i.confidence desc, i.ord) filter (where i.category is not null))[1] as category,
       (array_agg(i.statement order by i.confidence desc, i.ord))[1] as statement,
       max(i.confidence) as confidence,
       engram_private.merge_sources('[]'::jsonb, coalesce(jsonb_agg(e.elem) filter (where e.elem is not null), '[]'::jsonb)) as sources,

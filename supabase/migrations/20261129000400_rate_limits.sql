@@ -53,7 +53,7 @@ as $$
 declare
   v_rule engram_private.rate_limit_rules;
   v_tat timestamptz;
-  v_now timestamptz := clock_timestamp();
+  v_now timestamptz;
   v_step interval;
   v_next timestamptz;
 begin
@@ -64,11 +64,14 @@ begin
   v_step := v_rule.per / v_rule.max_calls;
 
   insert into engram_private.rate_limits (user_id, action, tat)
-  values (p_user_id, p_action, v_now)
+  values (p_user_id, p_action, clock_timestamp())
   on conflict (user_id, action) do nothing;
   select l.tat into v_tat from engram_private.rate_limits l
   where l.user_id = p_user_id and l.action = p_action
   for update;
+  -- The time is read after the row lock is granted: a caller that waited decides on the clock
+  -- of when it actually gets its turn.
+  v_now := clock_timestamp();
 
   v_next := greatest(v_tat, v_now) + v_step;
   if v_next - v_now > v_rule.per then
