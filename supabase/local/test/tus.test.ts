@@ -251,6 +251,15 @@ describe("TUS resumable uploads", () => {
     expect(await objectRows(bucket)).toEqual([]);
   });
 
+  it("an empty file uploads through TUS as an empty object", async () => {
+    const bucket = await ownFolderBucket();
+    const user = await storageUser();
+    await run(new Upload(Buffer.alloc(0), tusOptions(user, bucket, `${user.id}/empty.bin`)));
+    const { data, error } = await user.client.storage.from(bucket).download(`${user.id}/empty.bin`);
+    expect(error).toBeNull();
+    expect(data!.size).toBe(0);
+  });
+
   it("a TUS upload with an expired token is refused", async () => {
     const bucket = await ownFolderBucket();
     const user = await mintedUser(-5);

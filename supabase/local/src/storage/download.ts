@@ -8,7 +8,7 @@ import { blobOf, type ObjectRow } from "./store.ts";
 
 /** Parses a single `bytes=a-b` range against `size`; undefined for none, throws for bad ones. */
 export function parseRange(value: string | undefined, size: number): { start: number; end: number } | undefined {
-  if (!value) return undefined;
+  if (!value || size === 0) return undefined;
   const match = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
   if (!match || (match[1] === "" && match[2] === "")) throw ERRORS.invalidRange();
   let start: number;
