@@ -23,7 +23,7 @@ export async function readJson(req: Request, emptyValue?: unknown): Promise<unkn
     throw new HttpError(413, `request body is ${text.length} bytes; at most ${MAX_BODY_BYTES} are accepted`);
   }
   if (text.trim() === "") return emptyValue;
-  if (type && !/^application\/(.+\+)?json\b/i.test(type)) {
+  if (type && !/^(application\/(.+\+)?json|text\/plain)\b/i.test(type)) {
     throw new HttpError(415, `expected Content-Type application/json, got ${type}`);
   }
   try {

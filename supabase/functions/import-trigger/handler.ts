@@ -6,7 +6,6 @@ import type { Env } from "../_shared/env.ts";
 import { fromPostgrestError, HttpError } from "../_shared/errors.ts";
 import { json, readJson } from "../_shared/http.ts";
 import { kickWorker } from "../_shared/kick.ts";
-import { enforceRateLimit } from "../_shared/rate-limit.ts";
 import { checkOwnedPath, FileTypeSchema, IMPORTS_BUCKET, splitPath, StoragePathSchema } from "../_shared/storage-path.ts";
 import { parseBody } from "../_shared/validate.ts";
 
@@ -31,16 +30,15 @@ export interface ImportTriggerDeps {
 /**
  * POST `{storagePath, fileType, importId?}` with the user's JWT → 202 `{importId, runId, created}`.
  * Validates (400), checks the path is the caller's (403) and exists in Storage under the caller's
- * RLS (404), rate-limits (429), records the import through `begin_import` (which re-checks the path
- * in SQL), then kicks the worker.
+ * RLS (404), then records the import through `begin_import`, which re-checks the path, refuses a
+ * second active import (409) and applies the `import` rate limit (429) in the same transaction
+ * (so a limit is never consumed twice), then kicks the worker.
  */
 export async function handleImportTrigger(req: Request, deps: ImportTriggerDeps): Promise<Response> {
   const client = userClient(req, deps.env, deps.fetch);
   const user = await requireUser(client, req);
   const body = parseBody(ImportTriggerBody, await readJson(req));
   const storagePath = checkOwnedPath(body.storagePath, body.fileType, user.id);
-
-  await enforceRateLimit(client, "import");
   await requireExport(client, storagePath, body.fileType);
 
   const { data, error } = await client.rpc("begin_import", {

@@ -10,7 +10,6 @@ const token = fakeJwt({ sub: uid, role: "authenticated" });
 function api(): FakeApi {
   return new FakeApi()
     .on("GET /auth/v1/user", () => ({ id: uid, aud: "authenticated", role: "authenticated" }))
-    .on("POST /rest/v1/rpc/check_rate_limit", () => ({ allowed: true, retry_after_seconds: null, remaining: 9 }))
     .on("POST /storage/v1/object/list/imports", (r) => {
       const { prefix } = JSON.parse(r.body);
       return prefix === `${uid}/a` ? [{ name: "conversations.json", id: "obj-1" }] : [];
@@ -47,7 +46,6 @@ Deno.test("handleImportTrigger() answers 403 for a foreign path and writes nothi
   assert.equal(res.status, 403);
   assert.equal(json.error.code, "forbidden");
   assert.equal(fake.callsTo("POST /rest/v1/rpc/begin_import").length, 0);
-  assert.equal(fake.callsTo("POST /rest/v1/rpc/check_rate_limit").length, 0);
 });
 
 Deno.test("handleImportTrigger() answers 404 when the export is not in Storage", async () => {
@@ -59,7 +57,7 @@ Deno.test("handleImportTrigger() answers 404 when the export is not in Storage",
 });
 
 Deno.test("handleImportTrigger() answers 429 with Retry-After when the limit is reached", async () => {
-  const fake = api().on("POST /rest/v1/rpc/check_rate_limit", () => ({ allowed: false, retry_after_seconds: 120, remaining: 0 }));
+  const fake = api().on("POST /rest/v1/rpc/begin_import", () => ptError(429, "rate_limited", "Too many imports", { retry_after_seconds: 120 }));
   const { res } = await call(fake, { storagePath: `${uid}/a/conversations.json`, fileType: "json" });
   assert.equal(res.status, 429);
   assert.equal(res.headers.get("retry-after"), "120");

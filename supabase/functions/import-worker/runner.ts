@@ -158,6 +158,8 @@ async function runStep(
     log(`[task ${task.id} ${task.kind}] ${kind} failure: ${message}`);
     try {
       if (error instanceof InjectedFailure && error.final) await deps.db.exhaustAttempts(task.id, worker);
+      // SQL decides: retry with backoff, an item failure (permanent shard), or a failed run (a
+      // shard out of attempts on transient errors, or any other task failing for good).
       await deps.db.fail(task.id, worker, message, kind);
     } catch (e) {
       log(`[task ${task.id}] could not record the failure (the sweep will requeue it): ${String(e)}`);

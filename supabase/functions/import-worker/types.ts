@@ -7,6 +7,7 @@ export interface LeasedTask {
   payload: Record<string, unknown>;
   checkpoint: Record<string, unknown> | null;
   attempts: number;
+  max_attempts?: number;
   storage_path: string;
   file_type: "json" | "zip" | "shards";
   import_id: string;
