@@ -251,6 +251,43 @@ describe("TUS resumable uploads", () => {
     expect(await objectRows(bucket)).toEqual([]);
   });
 
+  it("an expired unfinished TUS upload is gone (410) and the client starts a new one", async () => {
+    const bucket = await ownFolderBucket();
+    const user = await storageUser();
+    const size = 8 * MB;
+    const bytes = Buffer.alloc(size, 9);
+    const key = `${user.id}/late.bin`;
+    const first = new Upload(bytes, tusOptions(user, bucket, key));
+    await new Promise<void>((resolve, reject) => {
+      first.options.onError = reject;
+      first.options.onChunkComplete = () => {
+        first.options.onChunkComplete = null;
+        void first.abort().then(resolve, reject);
+      };
+      first.start();
+    });
+    // Age the unfinished upload past the 24 h expiration (no clock to advance: edit its record).
+    const id = first.url!.split("/").pop()!;
+    const record = path.join(tusDir(), `${id}.json`);
+    const info = JSON.parse(await fsp.readFile(record, "utf8")) as { creation_date: string };
+    info.creation_date = new Date(Date.now() - 25 * 60 * 60 * 1000).toISOString();
+    await fsp.writeFile(record, JSON.stringify(info));
+
+    let resent = 0;
+    const statuses: number[] = [];
+    const second = new Upload(bytes, {
+      ...tusOptions(user, bucket, key),
+      uploadUrl: first.url,
+      onChunkComplete: (chunk) => void (resent += chunk),
+      onAfterResponse: (_req, res) => void statuses.push(res.getStatus()),
+    });
+    await run(second);
+    expect(statuses[0]).toBe(410);
+    expect(second.url).not.toBe(first.url);
+    expect(resent).toBe(size);
+    expect((await user.client.storage.from(bucket).download(key)).data!.size).toBe(size);
+  });
+
   it("an empty file uploads through TUS as an empty object", async () => {
     const bucket = await ownFolderBucket();
     const user = await storageUser();
