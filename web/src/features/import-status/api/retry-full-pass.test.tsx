@@ -145,8 +145,10 @@ describe("Retry deep memory button", () => {
     const region = screen.getByRole("region", { name: "Deep memory status" });
     expect(region.dataset.state).toBe("processing");
     expect(region.textContent).toContain("Resuming deep memory");
+    expect((screen.getByRole("button", { name: "Retrying…" }) as HTMLButtonElement).disabled).toBe(true);
     net.resolve({ runId: "3d0c9f5e-1b6a-4a8e-8c7d-2e9f4b1a6c55", attempt: 2 });
     expect(await screen.findByText("Building deep memory… 3 %")).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Retrying…" })).toBeNull();
     expect(screen.queryByRole("alert")).toBeNull();
   });
 

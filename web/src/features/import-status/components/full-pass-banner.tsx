@@ -65,6 +65,13 @@ function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], r
               {detail}
             </p>
             <progress max={100} value={percent} aria-label="Deep memory progress" />
+            {retry.pending ? (
+              // The optimistic picture while the retry request is in flight: the button stays,
+              // disabled, until the server has answered.
+              <button type="button" className="banner-action" disabled>
+                Retrying…
+              </button>
+            ) : null}
           </>
         ),
       };
