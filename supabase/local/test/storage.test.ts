@@ -192,6 +192,28 @@ describe("storage objects", () => {
     expect(await stagingFiles()).toEqual([]);
   });
 
+  it("upload() whose client dies mid-body leaves no row and no staging file", async () => {
+    const bucket = await ownFolderBucket();
+    const user = await storageUser();
+    const dying = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        controller.enqueue(new Uint8Array(256 * 1024));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        controller.error(new Error("client crashed"));
+      },
+    });
+    const { error } = await user.client.storage.from(bucket).upload(`${user.id}/half.bin`, dying);
+    expect(error).not.toBeNull();
+    // The server learns of the dead connection asynchronously; no event reaches the test.
+    const deadline = Date.now() + 5_000;
+    while ((await stagingFiles()).length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await stagingFiles()).toEqual([]);
+    expect(await objectRows(bucket)).toEqual([]);
+    expect(await filesOnDisk(bucket)).toEqual([]);
+  });
+
   it("upload() with an invalid key fails with 400 InvalidKey", async () => {
     const bucket = await ownFolderBucket();
     const user = await storageUser();

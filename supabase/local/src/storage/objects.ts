@@ -178,24 +178,30 @@ export async function moveObject(call: StorageCall): Promise<void> {
   const { caller, claims } = await authorize(call, "storage.object.move");
   if (args.destinationBucket !== args.bucketId) await findBucket(call.pool, args.destinationBucket);
   const [owner, ownerId] = ownerColumns(caller.sub);
-  await withClaims(call.pool, claims, async (client) => {
-    const { rows } = await client.query<{ version: string | null }>(
-      `update storage.objects set bucket_id = $3, name = $4, owner = $5, owner_id = $6,
-         updated_at = now(), last_accessed_at = now()
-       where bucket_id = $1 and name = $2 returning version`,
-      [args.bucketId, args.sourceKey, args.destinationBucket, args.destinationKey, owner, ownerId],
-    );
-    if (!rows[0]) throw ERRORS.noSuchKey();
-    if (args.destinationBucket === args.bucketId) return;
-    const from = blobOf(call.layout, args.bucketId, rows[0].version);
-    const to = blobOf(call.layout, args.destinationBucket, rows[0].version);
-    if (from && to) {
-      await fsp.mkdir(call.layout.bucketDir(args.destinationBucket), { recursive: true });
-      await fsp.rename(from, to);
-    }
-  }).catch((error: unknown) => {
+  // A cross-bucket move renames the file before the commit; if the commit fails it goes back.
+  let renamed: { from: string; to: string } | undefined;
+  try {
+    await withClaims(call.pool, claims, async (client) => {
+      const { rows } = await client.query<{ version: string | null }>(
+        `update storage.objects set bucket_id = $3, name = $4, owner = $5, owner_id = $6,
+           updated_at = now(), last_accessed_at = now()
+         where bucket_id = $1 and name = $2 returning version`,
+        [args.bucketId, args.sourceKey, args.destinationBucket, args.destinationKey, owner, ownerId],
+      );
+      if (!rows[0]) throw ERRORS.noSuchKey();
+      if (args.destinationBucket === args.bucketId) return;
+      const from = blobOf(call.layout, args.bucketId, rows[0].version);
+      const to = blobOf(call.layout, args.destinationBucket, rows[0].version);
+      if (from && to) {
+        await fsp.mkdir(call.layout.bucketDir(args.destinationBucket), { recursive: true });
+        await fsp.rename(from, to);
+        renamed = { from, to };
+      }
+    });
+  } catch (error) {
+    if (renamed) await fsp.rename(renamed.to, renamed.from).catch(() => {});
     throw fromPgError(error);
-  });
+  }
   sendJson(call.res, 200, { message: "Successfully moved" });
 }
 
