@@ -592,7 +592,6 @@ declare
   v_folder text;
   v_profile public.user_profiles;
   v_run engram_private.import_runs;
-  v_active uuid;
   v_limit record;
 begin
   if v_uid is null then
@@ -641,11 +640,16 @@ begin
     return jsonb_build_object('import_id', v_import_id, 'run_id', v_run.id, 'created', false);
   end if;
 
-  select r.id into v_active from engram_private.import_runs r
-  where r.user_id = v_uid and r.status in ('queued', 'running');
-  if v_active is not null then
-    perform engram_private.raise_error(409, 'import_in_progress', 'An import is already running; cancel it or wait',
-      jsonb_build_object('run_id', v_active));
+  -- A live run blocks a new import; a stale one (no sign of life for 120 s) cannot progress
+  -- anyway, so it is cancelled and replaced.
+  select * into v_run from engram_private.import_runs r
+  where r.user_id = v_uid and r.status in ('queued', 'running') for update;
+  if v_run.id is not null then
+    if not engram_private.run_is_stale(v_run) then
+      perform engram_private.raise_error(409, 'import_in_progress', 'An import is already running; cancel it or wait',
+        jsonb_build_object('run_id', v_run.id));
+    end if;
+    perform engram_private.cancel_run(v_run.id, 'Replaced by a new import');
   end if;
 
   select * into v_limit from engram_private.consume_rate_limit(v_uid, 'import');
@@ -659,7 +663,7 @@ begin
 end
 $$;
 comment on function public.begin_import(text, text, uuid) is
-  'Starts an import of an export the caller stored under <uid>/ (json/zip file, or shards folder <uid>/<import_id>/): validates the path, records storage_path/file_type, creates the run and its first task. Idempotent per import id ({import_id, run_id, created}); PT409 import_in_progress while a run is active; applies the import rate limit (PT429) to new imports only.';
+  'Starts an import of an export the caller stored under <uid>/ (json/zip file, or shards folder <uid>/<import_id>/): validates the path, records storage_path/file_type, creates the run and its first task. Idempotent per import id ({import_id, run_id, created}); PT409 import_in_progress while a live run is active (a stale one is cancelled and replaced); applies the import rate limit (PT429) to new imports only.';
 
 create or replace function public.claim_full_pass_retry() returns jsonb
 language plpgsql

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import { ImportStatusSchema, type ImportStatus } from "../../shared/import-status.ts";
+import { applyClaims } from "../local/src/db.ts";
 import { createUser, failure, newLane, openSessions, q, rpc, service, testPool, user } from "./db.ts";
 import { failFullPass, lease, profileRow, runQuickPass, runRow, startShardImport, tasksOf } from "./imports.ts";
 
@@ -205,5 +206,48 @@ describe("cancel_import() and rebuild_memory()", () => {
     await startShardImport(db, uid, newLane());
     const f2 = await failure(rpc(db, user(uid), "rebuild_memory"));
     expect([f2.code, f2.detail]).toEqual(["PT409", "import_in_progress"]);
+  });
+});
+
+describe("database guarantees", () => {
+  it("a second active run for one user violates the unique partial index, whatever code tries", async () => {
+    const uid = await createUser(db);
+    const imp = await startShardImport(db, uid, newLane());
+    const f = await failure(
+      q(db, `insert into engram_private.import_runs (user_id, import_id, kind, storage_path, file_type, status)
+             values ($1, gen_random_uuid(), 'rebuild', $2, 'shards', 'running')`, [uid, `${uid}/${imp.importId}/`]),
+    );
+    expect([f.code, f.message]).toEqual(["23505", expect.stringContaining("import_runs_one_active_per_user")]);
+  });
+
+  it("user RPCs refuse a token without a subject (PT401 not_authenticated)", async () => {
+    const client = await db.connect();
+    try {
+      const codes: string[] = [];
+      for (const call of ["get_import_status()", "claim_full_pass_retry()", "cancel_import()", "rebuild_memory()",
+        "begin_import('x/y.json', 'json')", "check_rate_limit('chat')"]) {
+        await client.query("begin");
+        await applyClaims(client, { role: "authenticated", claims: { role: "authenticated" } });
+        const f = await failure(client.query(`select public.${call}`));
+        codes.push(`${call}: ${f.code} ${f.detail}`);
+        await client.query("rollback");
+      }
+      expect(codes.filter((c) => !c.endsWith("PT401 not_authenticated"))).toEqual([]);
+    } finally {
+      client.release();
+    }
+  });
+});
+
+describe("begin_import() over a stale run", () => {
+  it("begin_import() cancels and replaces a run that stopped showing signs of life", async () => {
+    const uid = await createUser(db);
+    const old = await startShardImport(db, uid, newLane());
+    await q(db, `update engram_private.import_runs set created_at = now() - interval '5 minutes' where id = $1`, [old.runId]);
+    await q(db, `update engram_private.import_tasks set retry_after = now() - interval '5 minutes' where run_id = $1`, [old.runId]);
+    const fresh = await startShardImport(db, uid, old.lane);
+    expect(fresh.runId).not.toBe(old.runId);
+    expect(await runRow(db, old.runId)).toMatchObject({ status: "cancelled", error: "Replaced by a new import" });
+    expect(await profileRow(db, uid)).toMatchObject({ current_run_id: fresh.runId, import_status: "processing" });
   });
 });
