@@ -1,4 +1,4 @@
--- The import sweep: every 10 seconds pg_cron requeues expired leases and settles finished runs
+-- The import sweep: every 5 seconds pg_cron requeues expired leases and settles finished runs
 -- (public.worker_sweep), then — only when some run has ready tasks — wakes the import worker with
 -- pg_net, exactly as on a hosted project. A worker that died mid-task therefore never leaves a run
 -- in `processing`: its lease expires, the task is requeued (or, out of attempts, fails the run with
@@ -66,7 +66,7 @@ begin
 end
 $$;
 comment on function engram_private.sweep_imports() is
-  'Scheduled every 10 s (pg_cron job engram-import-sweep): worker_sweep(120), then a pg_net POST to /functions/v1/import-worker with the service_role key from Vault when a run has ready tasks. Returns the sweep report plus kicked.';
+  'Scheduled every 5 s (pg_cron job engram-import-sweep): worker_sweep(120), then a pg_net POST to /functions/v1/import-worker with the service_role key from Vault when a run has ready tasks. Returns the sweep report plus kicked.';
 
 revoke execute on function engram_private.sweep_imports() from public, anon, authenticated, service_role;
 
@@ -76,7 +76,7 @@ revoke execute on function engram_private.sweep_imports() from public, anon, aut
 do $$
 begin
   if exists (select 1 from pg_namespace where nspname = 'cron') then
-    perform cron.schedule('engram-import-sweep', '10 seconds', 'select engram_private.sweep_imports()');
+    perform cron.schedule('engram-import-sweep', '5 seconds', 'select engram_private.sweep_imports()');
   end if;
 end
 $$;
