@@ -109,6 +109,8 @@ export function createStorageSurface(ctx: SurfaceContext): Surface {
         throw ERRORS.notFoundRoute(method, path);
       } catch (error) {
         const mapped = fromPgError(error);
+        // The client went away mid-request: staging was cleaned up already, nobody to answer.
+        if (req.destroyed && !(mapped instanceof StorageError)) return;
         if (res.headersSent) {
           res.destroy(error as Error);
           return;
