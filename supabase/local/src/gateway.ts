@@ -45,6 +45,9 @@ export function createGateway(
   const server = http.createServer((req, res) => {
     void route(req, res);
   });
+  // Node's default 300 s request timeout would cut long standard uploads; each surface enforces
+  // its own limits (functions: the 400 s wall clock).
+  server.requestTimeout = 0;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
