@@ -13,8 +13,8 @@ function banner(page: Page, state?: string) {
 }
 
 /** Records every WebSocket the page opens, so a test can cut them like a flaky network would. */
-function trackSockets(page: Page): Promise<void> {
-  return page.addInitScript(() => {
+async function trackSockets(page: Page): Promise<void> {
+  await page.addInitScript(() => {
     const sockets: WebSocket[] = [];
     (window as unknown as { __sockets: WebSocket[] }).__sockets = sockets;
     const Native = window.WebSocket;
@@ -175,6 +175,16 @@ describe("the web app in Chromium", () => {
     expect(deep.text).toContain("Lisbon");
     expect(deep.sources).toContain("Kyoto trip 🎌");
     await screenshot(page, "11-chat-answer-deep-memory");
+
+    // 9. The memory page: activity plot, top topics, the profile, facts with their sources.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Memory" }).click();
+    await page.getByRole("heading", { name: "Your memory" }).waitFor();
+    await page.getByRole("img", { name: /Conversations per month/ }).waitFor({ timeout: WAIT });
+    await page.getByRole("list", { name: "Top topics" }).waitFor();
+    const fact = page.locator(".facts > li", { hasText: "nurse in Lisbon" }).first();
+    await fact.waitFor();
+    expect(await fact.locator("cite").allTextContents()).toContain("Custom instructions");
+    await screenshot(page, "12-memory-page");
 
     expect(errors).toEqual([]);
   });

@@ -6,11 +6,17 @@ import { memoryKeys } from "./query-keys.ts";
 /** The consolidated memory profile (one row per user). */
 export interface MemoryProfile {
   markdown: string;
+  /** What the import worker records (quick pass, then finalize): counts, date range, topics, activity. */
   stats: {
-    activity_by_month?: Record<string, number>;
-    activityByMonth?: Record<string, number>;
+    conversations?: number;
+    messages?: number;
+    date_from?: string | null;
+    date_to?: string | null;
+    /** Per month (`YYYY-MM`): conversations started, messages, the user's messages. */
+    activity?: Record<string, { conversations: number; messages?: number; userMessages?: number } | number>;
     top_topics?: (string | { topic: string; count?: number })[];
-    topTopics?: (string | { topic: string; count?: number })[];
+    chunks?: number;
+    facts?: number;
     [key: string]: unknown;
   } | null;
   partial: boolean;
