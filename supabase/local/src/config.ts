@@ -23,6 +23,11 @@ export interface StackConfig {
    * name wins. Default: the project's `supabase/functions`. Tests add a fixtures folder.
    */
   functionsDirs: string[];
+  /**
+   * Schemas `/rest/v1` exposes; the first is the default profile. Default `["public"]`; the test
+   * stack adds a fixtures schema so conformance fixtures stay out of `public`.
+   */
+  restSchemas: string[];
   /** Ignored folder holding the database cluster, storage bytes and logs. */
   stateDir: string;
   jwtSecret: string;
@@ -51,6 +56,7 @@ export function defaultConfig(overrides: Partial<StackConfig> = {}): StackConfig
     supabaseDir,
     stateDir: path.resolve(supabaseDir, "..", ".state", "local"),
     functionsDirs: [path.join(supabaseDir, "functions")],
+    restSchemas: ["public"],
     jwtSecret: DEMO_JWT_SECRET,
     anonKey: DEMO_ANON_KEY,
     serviceRoleKey: DEMO_SERVICE_ROLE_KEY,

@@ -21,6 +21,8 @@ export async function setup(project: TestProject): Promise<void> {
     apiPort: Number(process.env.TEST_API_PORT ?? 54331),
     dbPort: Number(process.env.TEST_DB_PORT ?? 54332),
     stateDir,
+    // rest.test.ts keeps its tables and functions out of `public`, which schema tests inspect.
+    restSchemas: ["public", "rest_conformance"],
     functionsDirs: [
       path.join(defaultConfig().supabaseDir, "functions"),
       path.join(import.meta.dirname, "fixtures", "functions"),

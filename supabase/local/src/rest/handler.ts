@@ -9,7 +9,7 @@ import { header, readBody } from "../http.ts";
 import type { ApiRequest } from "../surface.ts";
 import { authenticate } from "./auth.ts";
 import { PgrstError, singularityError, toPgrstError } from "./errors.ts";
-import { EXPOSED_SCHEMA, planRequest, type Plan, type RequestInfo } from "./plan.ts";
+import { planRequest, type Plan, type RequestInfo } from "./plan.ts";
 import { parsePrefer, parseRange } from "./query.ts";
 import type { SchemaCache } from "./schema-cache.ts";
 
@@ -41,17 +41,18 @@ export async function handleRest(ctx: RestContext, { req, res, path, url }: ApiR
     if (!METHODS.has(method)) {
       throw new PgrstError(405, "PGRST117", `Unsupported HTTP method: ${method}`);
     }
-    checkProfile(req, method);
+    const schema = profileOf(req, method, ctx.cache.schemas);
     const auth = await authenticate(header(req, "authorization"), ctx.jwtSecret);
     role = auth.role;
     if (path === "/" || path === "") {
-      sendText(res, 200, JSON.stringify(openApiStub(ctx.cache)), { "Content-Type": JSON_TYPE });
+      sendText(res, 200, JSON.stringify(openApiStub(ctx.cache, schema)), { "Content-Type": JSON_TYPE });
       return;
     }
     const route = parseRoute(path);
     const accept = parseAccept(header(req, "accept"));
     const info: RequestInfo = {
       method: method as RequestInfo["method"],
+      schema,
       route,
       params: url.searchParams,
       body: method === "POST" || method === "PATCH" ? await readJsonBody(req, route.kind === "rpc") : undefined,
@@ -117,14 +118,17 @@ async function planWithReload(cache: SchemaCache, info: RequestInfo): Promise<Pl
   }
 }
 
-function checkProfile(req: IncomingMessage, method: string): void {
+/** The schema named by Accept-Profile (reads) or Content-Profile (writes), else the first exposed one. */
+function profileOf(req: IncomingMessage, method: string, exposed: string[]): string {
   const name = method === "GET" || method === "HEAD" ? "accept-profile" : "content-profile";
   const profile = header(req, name);
-  if (profile !== undefined && profile !== EXPOSED_SCHEMA) {
+  if (profile === undefined) return exposed[0]!;
+  if (!exposed.includes(profile)) {
     throw new PgrstError(406, "PGRST106", `Invalid schema: ${profile}`, {
-      hint: `Only the following schemas are exposed: ${EXPOSED_SCHEMA}`,
+      hint: `Only the following schemas are exposed: ${exposed.join(", ")}`,
     });
   }
+  return profile;
 }
 
 function parseRoute(path: string): RequestInfo["route"] {
@@ -262,11 +266,11 @@ function sendText(res: ServerResponse, status: number, body: string, headers: Re
   res.end(body);
 }
 
-/** A minimal OpenAPI document for `GET /rest/v1/` listing the exposed tables. */
-function openApiStub(cache: SchemaCache): Record<string, unknown> {
+/** A minimal OpenAPI document for `GET /rest/v1/` listing the tables of the profile's schema. */
+function openApiStub(cache: SchemaCache, schema: string): Record<string, unknown> {
   return {
     swagger: "2.0",
     info: { title: "Engram local PostgREST stand-in", version: "local" },
-    paths: Object.fromEntries(cache.tableNames().map((name) => [`/${name}`, {}])),
+    paths: Object.fromEntries(cache.tableNames(schema).map((name) => [`/${name}`, {}])),
   };
 }

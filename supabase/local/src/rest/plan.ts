@@ -27,12 +27,11 @@ import {
   type Target,
 } from "./sql.ts";
 
-/** The schema `/rest/v1` exposes. */
-export const EXPOSED_SCHEMA = "public";
-
 /** Everything about a request the planner needs. */
 export interface RequestInfo {
   method: "GET" | "HEAD" | "POST" | "PATCH" | "DELETE";
+  /** The exposed schema the request targets (its Accept-/Content-Profile, else the first). */
+  schema: string;
   route: { kind: "table" | "rpc"; name: string };
   params: URLSearchParams;
   /** Parsed JSON body (undefined when empty). */
@@ -103,9 +102,9 @@ export function parseParams(
   return out;
 }
 
-function findTable(cache: SchemaCache, name: string): Table {
-  const table = cache.table(EXPOSED_SCHEMA, name);
-  if (!table) throw tableNotFound(EXPOSED_SCHEMA, name);
+function findTable(cache: SchemaCache, schema: string, name: string): Table {
+  const table = cache.table(schema, name);
+  if (!table) throw tableNotFound(schema, name);
   return table;
 }
 
@@ -128,7 +127,7 @@ function invalidBody(message: string): PgrstError {
 /** Builds the plan for a request; throws PGRST205/204/202 when the cache lacks a name. */
 export function planRequest(cache: SchemaCache, info: RequestInfo): Plan {
   if (info.route.kind === "rpc") return planRpc(cache, info);
-  const table = findTable(cache, info.route.name);
+  const table = findTable(cache, info.schema, info.route.name);
   const target = targetOf(table);
   const { shape, columns, onConflict } = parseParams(info.params, info.range);
   const count = info.prefs.count !== undefined;
@@ -256,7 +255,7 @@ export function resolveRoutine(
 
 function planRpc(cache: SchemaCache, info: RequestInfo): Plan {
   const name = info.route.name;
-  const routines = cache.functions(EXPOSED_SCHEMA, name);
+  const routines = cache.functions(info.schema, name);
   const get = info.method === "GET" || info.method === "HEAD";
   let body: Record<string, unknown> = {};
   let provided: string[];
@@ -270,7 +269,7 @@ function planRpc(cache: SchemaCache, info: RequestInfo): Plan {
     provided = Object.keys(body);
   }
   const resolved = resolveRoutine(routines, provided, { get });
-  if (!resolved) throw functionNotFound(EXPOSED_SCHEMA, name, provided);
+  if (!resolved) throw functionNotFound(info.schema, name, provided);
   const { routine, rawBody } = resolved;
   const argNames = new Set(routine.args.map((a) => a.name));
   const { shape, args } = parseParams(info.params, info.range, get ? (k) => argNames.has(k) : () => false);

@@ -146,9 +146,9 @@ export class SchemaCache {
     return this.routines.get(`${schema}.${name}`) ?? [];
   }
 
-  /** Table names, for the OpenAPI root. */
-  tableNames(): string[] {
-    return [...this.tables.values()].map((t) => t.name).sort();
+  /** Table and view names of `schema`, for the OpenAPI root. */
+  tableNames(schema: string): string[] {
+    return [...this.tables.values()].filter((t) => t.schema === schema).map((t) => t.name).sort();
   }
 
   /** Reloads from pg_catalog; concurrent calls share one load. */
