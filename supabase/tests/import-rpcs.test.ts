@@ -3,7 +3,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { ImportStatusSchema, type ImportStatus } from "../../shared/import-status.ts";
+import { ImportStatusSchema, UserProfileSchema, type ImportStatus } from "../../shared/import-status.ts";
 import { applyClaims } from "../local/src/db.ts";
 import { createUser, failure, newLane, openSessions, q, rpc, service, testPool, user } from "./db.ts";
 import { failFullPass, lease, profileRow, runQuickPass, runRow, startShardImport, tasksOf } from "./imports.ts";
@@ -249,5 +249,23 @@ describe("begin_import() over a stale run", () => {
     expect(fresh.runId).not.toBe(old.runId);
     expect(await runRow(db, old.runId)).toMatchObject({ status: "cancelled", error: "Replaced by a new import" });
     expect(await profileRow(db, uid)).toMatchObject({ current_run_id: fresh.runId, import_status: "processing" });
+  });
+});
+
+describe("shared/import-status.ts matches the database", () => {
+  it("ImportStatusSchema has exactly the keys get_import_status() returns", async () => {
+    const uid = await createUser(db);
+    await startShardImport(db, uid, newLane());
+    const raw = await rpc<Record<string, unknown>>(db, user(uid), "get_import_status");
+    expect(Object.keys(raw).sort()).toEqual(Object.keys(ImportStatusSchema.shape).sort());
+    expect(ImportStatusSchema.safeParse(raw).success).toBe(true);
+  });
+
+  it("UserProfileSchema has exactly the columns of user_profiles and parses a row as JSON delivers it", async () => {
+    const uid = await createUser(db);
+    await startShardImport(db, uid, newLane());
+    const [row] = await q<{ j: Record<string, unknown> }>(db, `select to_jsonb(p) as j from public.user_profiles p where user_id = $1`, [uid]);
+    expect(Object.keys(row!.j).sort()).toEqual(Object.keys(UserProfileSchema.shape).sort());
+    expect(UserProfileSchema.safeParse(row!.j).success).toBe(true);
   });
 });
