@@ -1145,7 +1145,11 @@ $$;
 comment on function public.worker_finish_run(uuid) is
   'Worker only. Sets the final statuses of a run whose tasks have settled: {run_id, status, import_status, full_pass_status, failed_items, error}. Failed items give full_pass_status complete with failed_items > 0; a failed non-shard task gives failed. PT409 tasks_remaining if tasks are still queued/running.';
 
-create or replace function public.worker_sweep(p_stale_seconds int default 120, p_lane text default 'default') returns jsonb
+create or replace function public.worker_sweep(
+  p_stale_seconds int default 120,
+  p_lane text default 'default',
+  p_give_up_seconds int default 600
+) returns jsonb
 language plpgsql
 security definer
 set search_path = ''
@@ -1157,6 +1161,7 @@ declare
   v_failed_tasks int := 0;
   v_failed_runs int := 0;
   v_finished int := 0;
+  v_abandoned int := 0;
   v_runnable int;
   v_stale int;
 begin
@@ -1203,7 +1208,21 @@ begin
     end;
   end loop;
 
-  -- 3. What the scheduler should know: runs with ready work (kick a worker) and stale runs.
+  -- 3. Runs silent for p_give_up_seconds (default 600 s = 5 stale periods, two full backoff caps)
+  --    although the scheduler kept kicking workers: nothing is coming back for them. They fail
+  --    with a clear, retryable reason instead of sitting in processing forever.
+  for v_run in
+    select * from engram_private.import_runs r
+    where r.status in ('queued', 'running') and r.lane = p_lane
+      and engram_private.run_is_stale(r, make_interval(secs => coalesce(p_give_up_seconds, 600)))
+    for update skip locked
+  loop
+    perform engram_private.fail_run(v_run.id,
+      'The worker stopped responding; retry to resume from where it stopped', 'retryable');
+    v_abandoned := v_abandoned + 1;
+  end loop;
+
+  -- 4. What the scheduler should know: runs with ready work (kick a worker) and stale runs.
   select count(*) into v_runnable from engram_private.import_runs r
   where r.status in ('queued', 'running') and r.lane = p_lane
     and exists (select 1 from engram_private.import_tasks t
@@ -1212,7 +1231,7 @@ begin
   where r.lane = p_lane and r.status in ('queued', 'running')
     and engram_private.run_is_stale(r, make_interval(secs => coalesce(p_stale_seconds, 120)));
 
-  -- 4. Rate-limit rows that no longer limit anything.
+  -- 5. Rate-limit rows that no longer limit anything.
   delete from engram_private.rate_limits l where l.tat < now() - interval '1 day';
 
   return jsonb_build_object(
@@ -1220,12 +1239,13 @@ begin
     'failed_tasks', v_failed_tasks,
     'failed_runs', v_failed_runs,
     'finished_runs', v_finished,
+    'abandoned_runs', v_abandoned,
     'runnable_runs', v_runnable,
     'stale_runs', v_stale);
 end
 $$;
-comment on function public.worker_sweep(int, text) is
-  'Worker/scheduler only, one lane (default ''default''). Requeues expired leases (or fails tasks whose attempts are used up; a non-shard one fails its run with "The worker stopped responding"), settles active runs with no tasks left, and reports {requeued, failed_tasks, failed_runs, finished_runs, runnable_runs, stale_runs}.';
+comment on function public.worker_sweep(int, text, int) is
+  'Worker/scheduler only, one lane (default ''default''). Requeues expired leases (or fails tasks whose attempts are used up; a non-shard one fails its run with "The worker stopped responding"), settles active runs with no tasks left, fails runs silent for p_give_up_seconds (600) as retryable, and reports {requeued, failed_tasks, failed_runs, finished_runs, abandoned_runs, runnable_runs, stale_runs}.';
 
 -- ---------------------------------------------------------------------------------------------
 -- Grants
@@ -1249,7 +1269,7 @@ revoke execute on function public.worker_add_tasks(uuid, jsonb) from public, ano
 revoke execute on function public.worker_report_progress(uuid, text, int, jsonb) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_mark_quick_ready(uuid, jsonb) from public, anon, authenticated, service_role;
 revoke execute on function public.worker_finish_run(uuid) from public, anon, authenticated, service_role;
-revoke execute on function public.worker_sweep(int, text) from public, anon, authenticated, service_role;
+revoke execute on function public.worker_sweep(int, text, int) from public, anon, authenticated, service_role;
 grant execute on function public.worker_lease_tasks(text, int, int, text) to service_role;
 grant execute on function public.worker_heartbeat(bigint, text, int, jsonb) to service_role;
 grant execute on function public.worker_complete_task(bigint, text, jsonb) to service_role;
@@ -1258,7 +1278,7 @@ grant execute on function public.worker_add_tasks(uuid, jsonb) to service_role;
 grant execute on function public.worker_report_progress(uuid, text, int, jsonb) to service_role;
 grant execute on function public.worker_mark_quick_ready(uuid, jsonb) to service_role;
 grant execute on function public.worker_finish_run(uuid) to service_role;
-grant execute on function public.worker_sweep(int, text) to service_role;
+grant execute on function public.worker_sweep(int, text, int) to service_role;
 
 revoke execute on all functions in schema engram_private from public, anon, authenticated, service_role;
 grant execute on function engram_private.object_path_problem(uuid, text) to authenticated;

@@ -184,6 +184,23 @@ describe("lease expiry and the sweep", () => {
     expect(await sweep(imp.lane)).toMatchObject({ finished_runs: 1 });
     expect(await profileRow(db, imp.uid)).toMatchObject({ import_status: "complete", full_pass_status: "complete", failed_items: 0 });
   });
+  it("the sweep fails a run that stayed silent for 10 minutes, with a reason a retry can act on", async () => {
+    const imp = await importWithShards(2);
+    const quiet = await importWithShards(1);
+    for (const [run, secs] of [[imp.runId, 601], [quiet.runId, 590]] as const) {
+      await q(db, `update engram_private.import_runs set last_heartbeat_at = now() - make_interval(secs => $2) where id = $1`, [run, secs]);
+      await q(db, `update engram_private.import_tasks set retry_after = now() - make_interval(secs => $2) where run_id = $1`, [run, secs]);
+    }
+    expect(await sweep(imp.lane)).toMatchObject({ abandoned_runs: 1, stale_runs: 0 });
+    expect(await sweep(quiet.lane)).toMatchObject({ abandoned_runs: 0, stale_runs: 1, runnable_runs: 1 });
+    expect(await profileRow(db, imp.uid)).toMatchObject({
+      full_pass_status: "failed",
+      full_pass_error: "The worker stopped responding; retry to resume from where it stopped",
+      full_pass_error_kind: "retryable",
+    });
+    const claim = await rpc<{ requeued_tasks: number }>(db, user(imp.uid), "claim_full_pass_retry");
+    expect(claim.requeued_tasks).toBe(3);
+  });
 });
 
 describe("finishing a run", () => {
