@@ -69,7 +69,8 @@ export function createScheduler(ctx: SurfaceContext): Service {
       stopped = true;
       clearTimeout(timer);
       await current;
-      await cron.drain();
+      // A job that never ends must not hold the stack open.
+      await Promise.race([cron.drain(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       await net.stop();
       await listener?.end().catch(() => {});
     },
