@@ -1,0 +1,93 @@
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { Browser, BrowserContext, Page, Request } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium, screenshot } from "./browser.ts";
+import { fixtureExportZip } from "./export-zip.ts";
+import { exportInput, openImportPage, signUpInBrowser } from "./session.ts";
+
+const WAIT = 60_000;
+
+function isUpload(request: Request, name: string): boolean {
+  return request.method() === "POST" && request.url().includes("/storage/v1/object/imports/") && request.url().endsWith(`/${name}`);
+}
+
+describe("the import page in Chromium", () => {
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    page = await context.newPage();
+    await signUpInBrowser(page, inject("webUrl"));
+    await openImportPage(page);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+  });
+
+  async function pick(name: string, mimeType: string, buffer: Buffer) {
+    await exportInput(page).setInputFiles({ name, mimeType, buffer });
+  }
+
+  it("import page refuses a file that is not .zip or .json with a clear message", async () => {
+    await pick("notes.txt", "text/plain", Buffer.from("hello"));
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("Wrong kind of file");
+    expect(await alert.textContent()).toContain("“notes.txt” is not a .zip or .json file");
+  });
+
+  it("import page says the download was cut short when the ZIP is truncated", async () => {
+    const zip = await fixtureExportZip();
+    await pick("chatgpt-export.zip", "application/zip", zip.subarray(0, Math.floor(zip.length / 2)));
+    const alert = page.getByRole("alert").filter({ hasText: "could not be read" });
+    await alert.waitFor({ timeout: WAIT });
+    expect(await alert.textContent()).toMatch(/cut short|damaged/);
+    await screenshot(page, "import-01-truncated-zip");
+  });
+
+  it("import page says when a JSON file is not a ChatGPT export", async () => {
+    await pick("conversations.json", "application/json", Buffer.from(JSON.stringify({ hello: "world" })));
+    const alert = page.getByRole("alert").filter({ hasText: "could not be read" });
+    await alert.waitFor({ timeout: WAIT });
+    expect(await alert.textContent()).toMatch(/not a ChatGPT/);
+  });
+
+  it("import page resumes after an interrupted upload and a reload without sending stored shards again", async () => {
+    // A file on disk, as a person would pick it: its name, size and mtime identify it after the reload.
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "engram-e2e-"));
+    const file = path.join(dir, "chatgpt-export.zip");
+    await fs.writeFile(file, await fixtureExportZip());
+    const sent: string[] = [];
+    page.on("request", (r) => {
+      if (isUpload(r, "shard-00000.ndjson.gz")) sent.push("shard");
+      if (isUpload(r, "manifest.json")) sent.push("manifest");
+    });
+    // The connection drops just as the manifest goes up.
+    await page.route("**/storage/v1/object/imports/**/manifest.json", (route) => route.abort("internetdisconnected"));
+    await exportInput(page).setInputFiles(file);
+    const alert = page.getByRole("alert").filter({ hasText: "Upload interrupted" });
+    await alert.waitFor({ timeout: WAIT });
+    expect(await alert.textContent()).toContain("Pick the same file again");
+    await screenshot(page, "import-02-interrupted");
+    expect(sent).toEqual(["shard", "manifest"]);
+
+    // Reload (the tab's memory is gone; only localStorage remembers the import) and pick it again.
+    await page.unroute("**/storage/v1/object/imports/**/manifest.json");
+    sent.length = 0;
+    await page.reload();
+    await page.getByRole("heading", { name: "Import your ChatGPT export" }).waitFor();
+    await exportInput(page).setInputFiles(file);
+    await page.waitForURL(/\/chat$/, { timeout: WAIT });
+    expect(sent).toEqual(["manifest"]);
+    await page.locator("section.banner").first().waitFor({ timeout: WAIT });
+    await screenshot(page, "import-03-resumed-then-chat-mobile");
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+});
