@@ -53,6 +53,10 @@ export async function readShard(
   if (out.length !== entry.conversations) {
     throw new ExportError("corrupt_shard", `expected ${entry.conversations} conversations, found ${out.length}`, part);
   }
+  const messages = out.reduce((n, c) => n + c.messages.length, 0);
+  if (messages !== entry.messages) {
+    throw new ExportError("corrupt_shard", `expected ${entry.messages} messages, found ${messages}`, part);
+  }
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { Conversation } from "../model/conversation.ts";
 import { sha256Hex } from "../util/sha256.ts";
-import { gzip, type GzipLevel } from "./gzip.ts";
+import { GzipStream, type GzipLevel } from "./gzip.ts";
 import type { ShardEntry } from "./manifest.ts";
 
 /** Bounds of one shard. */
@@ -47,7 +47,8 @@ export function shardName(index: number): string {
 export class ShardWriter {
   private readonly limits: ShardLimits;
   private readonly sink: ShardSink;
-  private lines: Uint8Array[] = [];
+  private gz: GzipStream | null = null;
+  private conversations = 0;
   private bytes = 0;
   private messages = 0;
   private readonly entries: ShardEntry[] = [];
@@ -60,37 +61,34 @@ export class ShardWriter {
   /** Adds one conversation; may flush the current shard first. */
   async add(conversation: Conversation): Promise<void> {
     const line = encoder.encode(JSON.stringify(conversation) + "\n");
-    if (this.lines.length > 0 && (this.bytes + line.length > this.limits.maxShardBytes || this.lines.length >= this.limits.maxShardConversations)) {
+    if (this.conversations > 0 && (this.bytes + line.length > this.limits.maxShardBytes || this.conversations >= this.limits.maxShardConversations)) {
       await this.flush();
     }
-    this.lines.push(line);
+    this.gz ??= new GzipStream(this.limits.gzipLevel);
+    this.gz.push(line);
+    this.conversations++;
     this.bytes += line.length;
     this.messages += conversation.messages.length;
   }
 
   /** Flushes the last shard and returns the manifest entries of all shards. */
   async finish(): Promise<ShardEntry[]> {
-    if (this.lines.length > 0) await this.flush();
+    if (this.conversations > 0) await this.flush();
     return this.entries;
   }
 
   private async flush(): Promise<void> {
-    const raw = new Uint8Array(this.bytes);
-    let o = 0;
-    for (const line of this.lines) {
-      raw.set(line, o);
-      o += line.length;
-    }
-    const bytes = gzip(raw, this.limits.gzipLevel);
+    const bytes = this.gz!.finish();
     const entry: ShardEntry = {
       name: shardName(this.entries.length),
       bytes: bytes.length,
       sha256: await sha256Hex(bytes),
-      conversations: this.lines.length,
+      conversations: this.conversations,
       messages: this.messages,
     };
     this.entries.push(entry);
-    this.lines = [];
+    this.gz = null;
+    this.conversations = 0;
     this.bytes = 0;
     this.messages = 0;
     await this.sink({ name: entry.name, bytes, entry });

@@ -29,13 +29,13 @@ async function rejection(p: Promise<unknown>): Promise<ExportError> {
   throw new Error("expected the shard to be rejected");
 }
 
-const synthetic = concatBytes(generateExport({ conversations: 300, seed: 42 }));
+const synthetic = concatBytes(generateExport({ conversations: 120, seed: 42 }));
 
 describe("shards", () => {
   it("normalizeExport() → readShard() round trip is lossless for the normalized model", async () => {
     const direct = await collectExport("conversations.json", synthetic);
     const stored = direct.items.filter((c) => c.messages.length > 0);
-    const { manifest, files } = await normalize("conversations.json", synthetic, { maxShardBytes: 64 * 1024 });
+    const { manifest, files } = await normalize("conversations.json", synthetic, { maxShardBytes: 32 * 1024 });
     expect(files.length).toBeGreaterThan(3);
     const back: Conversation[] = [];
     for (const f of files) back.push(...(await readShard(f.name, streamOf(f.bytes, 1000), f.entry)));
@@ -51,7 +51,8 @@ describe("shards", () => {
     const a = await normalize("conversations.json", synthetic);
     const b = await normalize("conversations.json", synthetic);
     expect(JSON.stringify(a.manifest)).toBe(JSON.stringify(b.manifest));
-    expect(a.files.map((f) => f.bytes)).toEqual(b.files.map((f) => f.bytes));
+    expect(a.files.map((f) => f.entry.sha256)).toEqual(b.files.map((f) => f.entry.sha256));
+    expect(await Promise.all(a.files.map((f) => sha256Hex(f.bytes)))).toEqual(await Promise.all(b.files.map((f) => sha256Hex(f.bytes))));
   });
 
   it("ShardWriter bounds shards by uncompressed bytes and by conversation count", async () => {
@@ -101,6 +102,13 @@ describe("shards", () => {
     const extra = gzipSync(new TextEncoder().encode(JSON.stringify({ id: "x", source: "chatgpt", title: "t", createdAt: "2024-01-01T00:00:00.000Z", updatedAt: "2024-01-01T00:00:00.000Z", messages: [], injected: true }) + "\n"));
     const entry2: ShardEntry = { ...entry, bytes: extra.length, sha256: await sha256Hex(extra) };
     expect((await rejection(readShard(entry2.name, extra, entry2))).code).toBe("corrupt_shard");
+  });
+
+  it("readShard() rejects a manifest entry whose counts do not match the shard", async () => {
+    const { files } = await normalize("conversations.json", synthetic);
+    const f = files[0]!;
+    expect((await rejection(readShard(f.name, f.bytes, { ...f.entry, conversations: f.entry.conversations + 1 }))).message).toMatch(/conversations/);
+    expect((await rejection(readShard(f.name, f.bytes, { ...f.entry, messages: f.entry.messages - 1 }))).message).toMatch(/messages/);
   });
 
   it("parseManifest() rejects invalid JSON, a wrong version and duplicate shard names", async () => {

@@ -1,6 +1,6 @@
 /**
  * Loads the committed fixture files in any runtime (fetch of a file: URL works in Deno; Node
- * tests use the node: reader in fixtures-node.ts).
+ * tests use the node: reader in load-fixture.ts).
  */
 export const FIXTURES = {
   chatgpt: "chatgpt/conversations.json",
