@@ -24,6 +24,14 @@
 -- - All state is data: lease owner and expiry, heartbeat, attempts, retry_after (backoff computed
 --   here), error and kind. A worker can die at any instant; the sweep requeues expired leases.
 --
+-- Lock order (deadlock freedom)
+-- - The profile row is the per-user mutex. Every function that writes a run or a profile locks
+--   the profile first, then the run (profile -> run). Worker calls lock their task first (that is
+--   how they find the user), then profile -> run; a lease locks all its profiles in user_id order.
+-- - User calls (claim, cancel, rebuild, begin) never wait for a task lock: they re-queue tasks with
+--   SKIP LOCKED, leaving a task that a worker is touching at that instant to that worker's call
+--   (which then sees the new run state). So no cycle can form between users and workers.
+--
 -- Numbers (and why)
 -- - Lease 60 s by default (5..900): a hosted Edge Function gets 150-400 s wall clock and should
 --   heartbeat every ~20 s, so a dead worker's task is back in the queue within ~1 minute.
@@ -232,6 +240,32 @@ $$;
 comment on function engram_private.retry_verdict(public.user_profiles, engram_private.import_runs) is
   'Null when the caller may retry (failed/cancelled retryable run, or a stale active one); else no_export, not_failed, in_progress, permanent_failure or too_many_attempts.';
 
+-- The per-user mutex (see "Lock order" above).
+create or replace function engram_private.lock_profile(p_user_id uuid) returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+  perform 1 from public.user_profiles p where p.user_id = p_user_id for no key update;
+end
+$$;
+comment on function engram_private.lock_profile(uuid) is 'Locks the user''s profile row: taken before any run row.';
+
+-- Locks the run's profile, then the run; returns the run (null fields when there is none).
+create or replace function engram_private.lock_run(p_run_id uuid) returns engram_private.import_runs
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_run engram_private.import_runs;
+begin
+  perform engram_private.lock_profile((select r.user_id from engram_private.import_runs r where r.id = p_run_id));
+  select * into v_run from engram_private.import_runs r where r.id = p_run_id for no key update;
+  return v_run;
+end
+$$;
+comment on function engram_private.lock_run(uuid) is 'Locks profile then run (the one lock order) and returns the run.';
+
 -- Creates a run with its first task and points the profile at it (begin_import, rebuild_memory).
 create or replace function engram_private.start_run(
   p_user_id uuid,
@@ -288,12 +322,16 @@ language plpgsql
 set search_path = ''
 as $$
 begin
+  perform engram_private.lock_run(p_run_id);
   update engram_private.import_runs r
   set status = 'cancelled', finished_at = now(), error = p_reason, error_kind = 'retryable'
   where r.id = p_run_id and r.status in ('queued', 'running');
   update engram_private.import_tasks t
   set state = 'queued', lease_owner = null, lease_expires_at = null, retry_after = now()
-  where t.run_id = p_run_id and t.state = 'running';
+  where t.id in (
+    select x.id from engram_private.import_tasks x
+    where x.run_id = p_run_id and x.state = 'running'
+    for update skip locked);
   update public.user_profiles p set
     import_status = case when p.import_status = 'processing' then 'failed' else p.import_status end,
     import_error = case when p.import_status = 'processing' then p_reason else p.import_error end,
@@ -313,6 +351,7 @@ language plpgsql
 set search_path = ''
 as $$
 begin
+  perform engram_private.lock_run(p_run_id);
   update engram_private.import_runs r
   set status = 'failed', finished_at = now(), error = p_error, error_kind = p_kind
   where r.id = p_run_id and r.status in ('queued', 'running');
@@ -352,8 +391,8 @@ declare
   v_progress jsonb;
   v_write boolean;
 begin
-  select * into v_run from engram_private.import_runs r where r.id = p_run_id for update;
-  if not found or v_run.status not in ('queued', 'running') then
+  v_run := engram_private.lock_run(p_run_id);
+  if v_run.id is null or v_run.status not in ('queued', 'running') then
     return false;
   end if;
   v_stage := coalesce(p_stage, v_run.stage);
@@ -403,6 +442,7 @@ declare
   v_phase int;
   v_error text;
 begin
+  perform engram_private.lock_run(p_run_id);
   if not exists (select 1 from engram_private.import_runs r where r.id = p_run_id and r.status in ('queued', 'running')) then
     return false;
   end if;
@@ -453,8 +493,8 @@ declare
   v_failed int;
   v_profile public.user_profiles;
 begin
-  select * into v_run from engram_private.import_runs r where r.id = p_run_id for update;
-  if not found then
+  v_run := engram_private.lock_run(p_run_id);
+  if v_run.id is null then
     perform engram_private.raise_error(404, 'no_run', 'No such run');
   end if;
   if v_run.status in ('queued', 'running') then
@@ -625,7 +665,7 @@ begin
   v_import_id := coalesce(v_import_id, extensions.gen_random_uuid());
 
   -- One begin_import per user at a time: everything below runs under the profile row lock.
-  select * into v_profile from public.user_profiles p where p.user_id = v_uid for update;
+  select * into v_profile from public.user_profiles p where p.user_id = v_uid for no key update;
   if not found then
     perform engram_private.raise_error(404, 'no_profile', 'No profile for this user');
   end if;
@@ -643,7 +683,7 @@ begin
   -- A live run blocks a new import; a stale one (no sign of life for 120 s) cannot progress
   -- anyway, so it is cancelled and replaced.
   select * into v_run from engram_private.import_runs r
-  where r.user_id = v_uid and r.status in ('queued', 'running') for update;
+  where r.user_id = v_uid and r.status in ('queued', 'running') for no key update;
   if v_run.id is not null then
     if not engram_private.run_is_stale(v_run) then
       perform engram_private.raise_error(409, 'import_in_progress', 'An import is already running; cancel it or wait',
@@ -683,11 +723,11 @@ begin
   end if;
   -- Row locks in a fixed order (profile, run, tasks) make the whole claim one atomic decision:
   -- a second caller waits here and then sees the first caller's result.
-  select * into v_profile from public.user_profiles p where p.user_id = v_uid for update;
+  select * into v_profile from public.user_profiles p where p.user_id = v_uid for no key update;
   if not found then
     perform engram_private.raise_error(404, 'no_profile', 'No profile for this user');
   end if;
-  select * into v_run from engram_private.import_runs r where r.id = v_profile.current_run_id for update;
+  select * into v_run from engram_private.import_runs r where r.id = v_profile.current_run_id for no key update;
 
   v_reason := engram_private.retry_verdict(v_profile, v_run);
   if v_reason = 'no_export' then
@@ -725,11 +765,15 @@ begin
   returning * into v_run;
 
   -- Resume, do not restart: only unfinished tasks go back, with a fresh attempt budget.
+  -- A task a worker is touching at this very instant (row locked) is left to that worker's call.
   with requeued as (
     update engram_private.import_tasks t set
       state = 'queued', attempts = 0, lease_owner = null, lease_expires_at = null,
       retry_after = now(), error = null, error_kind = null, finished_at = null
-    where t.run_id = v_run.id and t.state <> 'done'
+    where t.id in (
+      select x.id from engram_private.import_tasks x
+      where x.run_id = v_run.id and x.state <> 'done'
+      for update skip locked)
     returning 1
   )
   select count(*) into v_requeued from requeued;
@@ -773,7 +817,7 @@ begin
   if v_uid is null then
     perform engram_private.raise_error(401, 'not_authenticated', 'Sign in first');
   end if;
-  select * into v_profile from public.user_profiles p where p.user_id = v_uid for update;
+  select * into v_profile from public.user_profiles p where p.user_id = v_uid for no key update;
   if not found then
     perform engram_private.raise_error(404, 'no_profile', 'No profile for this user');
   end if;
@@ -781,7 +825,7 @@ begin
     perform engram_private.raise_error(404, 'no_export', 'There is no stored export to rebuild from; import again');
   end if;
   select * into v_run from engram_private.import_runs r
-  where r.user_id = v_uid and r.status in ('queued', 'running') for update;
+  where r.user_id = v_uid and r.status in ('queued', 'running') for no key update;
   if v_run.id is not null then
     if not engram_private.run_is_stale(v_run) then
       perform engram_private.raise_error(409, 'import_in_progress', 'An import is running; cancel it first',
@@ -817,12 +861,12 @@ begin
   if v_uid is null then
     perform engram_private.raise_error(401, 'not_authenticated', 'Sign in first');
   end if;
-  select * into v_profile from public.user_profiles p where p.user_id = v_uid for update;
+  select * into v_profile from public.user_profiles p where p.user_id = v_uid for no key update;
   if not found then
     perform engram_private.raise_error(404, 'no_profile', 'No profile for this user');
   end if;
   select * into v_run from engram_private.import_runs r
-  where r.id = v_profile.current_run_id for update;
+  where r.id = v_profile.current_run_id for no key update;
   if v_run.id is null or v_run.status not in ('queued', 'running') then
     return jsonb_build_object('run_id', v_run.id, 'cancelled', false);
   end if;
@@ -847,9 +891,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_task engram_private.import_tasks;
-  v_run engram_private.import_runs;
-  v_runs uuid[] := '{}';
+  v_ids bigint[];
 begin
   if p_worker is null or length(p_worker) not between 1 and 200 then
     perform engram_private.raise_error(400, 'invalid_argument', 'p_worker must be 1..200 characters');
@@ -857,23 +899,22 @@ begin
   if p_limit is null or p_limit not between 1 and 100 or p_lease_seconds is null or p_lease_seconds not between 5 and 900 then
     perform engram_private.raise_error(400, 'invalid_argument', 'p_limit must be 1..100 and p_lease_seconds 5..900');
   end if;
-  for v_task in
-    with candidates as (
-      select t.id
-      from engram_private.import_tasks t
-      join engram_private.import_runs r
-        on r.id = t.run_id and r.status in ('queued', 'running') and r.lane = p_lane
-      where t.state = 'queued'
-        and t.retry_after <= now()
-        and not exists (
-          select 1 from engram_private.import_tasks b
-          where b.run_id = t.run_id
-            and (b.state in ('queued', 'running') or (b.state = 'failed' and b.error_kind = 'retryable'))
-            and engram_private.task_phase(b.kind) < engram_private.task_phase(t.kind))
-      order by t.retry_after, t.id
-      limit p_limit
-      for update of t skip locked
-    )
+  with candidates as (
+    select t.id
+    from engram_private.import_tasks t
+    join engram_private.import_runs r
+      on r.id = t.run_id and r.status in ('queued', 'running') and r.lane = p_lane
+    where t.state = 'queued'
+      and t.retry_after <= now()
+      and not exists (
+        select 1 from engram_private.import_tasks b
+        where b.run_id = t.run_id
+          and (b.state in ('queued', 'running') or (b.state = 'failed' and b.error_kind = 'retryable'))
+          and engram_private.task_phase(b.kind) < engram_private.task_phase(t.kind))
+    order by t.retry_after, t.id
+    limit p_limit
+    for update of t skip locked
+  ), leased as (
     update engram_private.import_tasks t set
       state = 'running',
       lease_owner = p_worker,
@@ -883,36 +924,48 @@ begin
       started_at = coalesce(t.started_at, now())
     from candidates c
     where t.id = c.id
-    returning t.*
-  loop
-    if not v_task.run_id = any (v_runs) then
-      v_runs := v_runs || v_task.run_id;
-      update engram_private.import_runs r set
-        status = 'running', started_at = coalesce(r.started_at, now()), last_heartbeat_at = now()
-      where r.id = v_task.run_id;
-    end if;
-    select * into v_run from engram_private.import_runs r where r.id = v_task.run_id;
-    if v_task.kind in ('shard', 'finalize') then
-      update public.user_profiles p set
-        full_pass_status = 'processing',
-        full_pass_started_at = coalesce(p.full_pass_started_at, now())
-      where p.current_run_id = v_task.run_id and p.full_pass_status = 'pending';
-    end if;
-    return next jsonb_build_object(
-      'id', v_task.id,
-      'run_id', v_task.run_id,
-      'user_id', v_task.user_id,
-      'kind', v_task.kind,
-      'idempotency_key', v_task.idempotency_key,
-      'payload', v_task.payload,
-      'checkpoint', v_task.checkpoint,
-      'attempts', v_task.attempts,
-      'max_attempts', v_task.max_attempts,
-      'lease_expires_at', v_task.lease_expires_at,
-      'storage_path', v_run.storage_path,
-      'file_type', v_run.file_type,
-      'import_id', v_run.import_id);
-  end loop;
+    returning t.id
+  )
+  select coalesce(array_agg(l.id), '{}') into v_ids from leased l;
+  if cardinality(v_ids) = 0 then
+    return;
+  end if;
+
+  -- Profiles first, in user_id order, then their runs (see "Lock order").
+  perform 1 from public.user_profiles p
+  where p.user_id in (select t.user_id from engram_private.import_tasks t where t.id = any (v_ids))
+  order by p.user_id
+  for no key update;
+  update engram_private.import_runs r set
+    status = 'running', started_at = coalesce(r.started_at, now()), last_heartbeat_at = now()
+  where r.id in (select t.run_id from engram_private.import_tasks t where t.id = any (v_ids));
+  update public.user_profiles p set
+    full_pass_status = 'processing',
+    full_pass_started_at = coalesce(p.full_pass_started_at, now())
+  where p.full_pass_status = 'pending'
+    and p.current_run_id in (
+      select t.run_id from engram_private.import_tasks t
+      where t.id = any (v_ids) and t.kind in ('shard', 'finalize'));
+
+  return query
+  select jsonb_build_object(
+    'id', t.id,
+    'run_id', t.run_id,
+    'user_id', t.user_id,
+    'kind', t.kind,
+    'idempotency_key', t.idempotency_key,
+    'payload', t.payload,
+    'checkpoint', t.checkpoint,
+    'attempts', t.attempts,
+    'max_attempts', t.max_attempts,
+    'lease_expires_at', t.lease_expires_at,
+    'storage_path', r.storage_path,
+    'file_type', r.file_type,
+    'import_id', r.import_id)
+  from engram_private.import_tasks t
+  join engram_private.import_runs r on r.id = t.run_id
+  where t.id = any (v_ids)
+  order by t.retry_after, t.id;
 end
 $$;
 comment on function public.worker_lease_tasks(text, int, int, text) is
@@ -945,6 +998,7 @@ begin
   if v_run_id is null then
     return false;
   end if;
+  perform engram_private.lock_run(v_run_id);
   update engram_private.import_runs r set last_heartbeat_at = now() where r.id = v_run_id;
   update public.user_profiles p set last_heartbeat_at = now()
   where p.current_run_id = v_run_id
@@ -990,6 +1044,7 @@ begin
       (v_counts.done * 100 / greatest(v_counts.total, 1))::int,
       jsonb_build_object('done_items', v_counts.done, 'total_items', v_counts.total), v_done);
   else
+    perform engram_private.lock_run(v_task.run_id);
     update engram_private.import_runs r set last_heartbeat_at = now()
     where r.id = v_task.run_id and r.status in ('queued', 'running');
   end if;
@@ -1041,6 +1096,7 @@ begin
     v_run_failed := engram_private.settle_failures(v_task.run_id);
   end if;
   if not v_run_failed then
+    perform engram_private.lock_run(v_task.run_id);
     update engram_private.import_runs r set last_heartbeat_at = now()
     where r.id = v_task.run_id and r.status in ('queued', 'running');
   end if;
@@ -1072,6 +1128,7 @@ begin
   if v_run.status not in ('queued', 'running') then
     perform engram_private.raise_error(409, 'run_not_active', format('The run is %s', v_run.status));
   end if;
+  perform engram_private.lock_profile(v_run.user_id);
   with added as (
     insert into engram_private.import_tasks (run_id, user_id, kind, idempotency_key, payload, max_attempts)
     select p_run_id, v_run.user_id, x.kind, x.idempotency_key, coalesce(x.payload, '{}'::jsonb), coalesce(x.max_attempts, 5)
@@ -1114,6 +1171,7 @@ security definer
 set search_path = ''
 as $$
 begin
+  perform engram_private.lock_run(p_run_id);
   update engram_private.import_runs r set stats = r.stats || coalesce(p_stats, '{}'::jsonb), last_heartbeat_at = now()
   where r.id = p_run_id and r.status in ('queued', 'running');
   if not found then
@@ -1171,7 +1229,7 @@ begin
     select t.* from engram_private.import_tasks t
     join engram_private.import_runs r on r.id = t.run_id and r.lane = p_lane
     where t.state = 'running' and t.lease_expires_at < now()
-    order by t.id
+    order by t.user_id, t.id
     for update of t skip locked
   loop
     if v_task.attempts < v_task.max_attempts then
@@ -1194,11 +1252,12 @@ begin
 
   -- 2. Active runs with nothing left to do (the worker died between its last task and
   --    worker_finish_run): settle them.
+  -- (No row locks here: finish_run/fail_run take profile -> run themselves and re-check.)
   for v_run in
     select * from engram_private.import_runs r
     where r.status in ('queued', 'running') and r.lane = p_lane
       and not exists (select 1 from engram_private.import_tasks t where t.run_id = r.id and t.state in ('queued', 'running'))
-    for update skip locked
+    order by r.user_id
   loop
     begin
       perform engram_private.finish_run(v_run.id);
@@ -1215,11 +1274,14 @@ begin
     select * from engram_private.import_runs r
     where r.status in ('queued', 'running') and r.lane = p_lane
       and engram_private.run_is_stale(r, make_interval(secs => coalesce(p_give_up_seconds, 600)))
-    for update skip locked
+    order by r.user_id
   loop
-    perform engram_private.fail_run(v_run.id,
-      'The worker stopped responding; retry to resume from where it stopped', 'retryable');
-    v_abandoned := v_abandoned + 1;
+    v_run := engram_private.lock_run(v_run.id);
+    if engram_private.run_is_stale(v_run, make_interval(secs => coalesce(p_give_up_seconds, 600))) then
+      perform engram_private.fail_run(v_run.id,
+        'The worker stopped responding; retry to resume from where it stopped', 'retryable');
+      v_abandoned := v_abandoned + 1;
+    end if;
   end loop;
 
   -- 4. What the scheduler should know: runs with ready work (kick a worker) and stale runs.
