@@ -247,7 +247,15 @@ describe("functions surface with its own config (verify_jwt = false, secrets, st
     await fs.mkdir(path.join(supabaseDir, "functions"), { recursive: true });
     await fs.writeFile(
       path.join(supabaseDir, "config.toml"),
-      '[functions.test-hook]\nverify_jwt = false # a comment\n\n[functions."test-memory"]\nenabled = false\n',
+      [
+        "[functions.test-hook]",
+        "verify_jwt = false # a comment",
+        '[functions."test-memory"]',
+        "enabled = false",
+        "[functions.renamed]",
+        `entrypoint = "${path.relative(supabaseDir, path.join(FIXTURES, "test-echo", "index.ts"))}"`,
+        "verify_jwt = false",
+      ].join("\n"),
     );
     await fs.writeFile(path.join(supabaseDir, "functions", ".env"), 'ENGRAM_TEST_SECRET="from .env"\n');
     const cfg = defaultConfig({
@@ -281,6 +289,35 @@ describe("functions surface with its own config (verify_jwt = false, secrets, st
   it("a function with enabled = false in config.toml answers 404", async () => {
     const response = await fetch(`${base}/test-memory`);
     expect(response.status).toBe(404);
+  });
+
+  it("a config.toml entrypoint serves another file under the function's name", async () => {
+    const response = await fetch(`${base}/renamed/x`, { method: "POST" });
+    expect(response.status).toBe(200);
+    expect((await response.json()).path).toBe("/renamed/x");
+  });
+
+  it("a request past the wall clock limit answers 546 WORKER_LIMIT and the worker keeps serving", async () => {
+    const cfg = defaultConfig({ supabaseDir: path.join(dir, "supabase"), functionsDirs: [FIXTURES], apiPort: 0 });
+    const tight = createFunctionsSurface({ cfg, pool: undefined as never, log: () => {} }, {
+      ...HOSTED_LIMITS,
+      wallClockMs: 500,
+    });
+    const gateway = createGateway(cfg, [tight], () => {});
+    await new Promise<void>((resolve) => gateway.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}/functions/v1/test-echo`;
+    const headers = { Authorization: `Bearer ${cfg.anonKey}` };
+    try {
+      const slow = await fetch(`${url}/sleep?ms=3000`, { headers });
+      expect(slow.status).toBe(546);
+      expect((await slow.json()).code).toBe("WORKER_LIMIT");
+      const quick = await fetch(`${url}/sleep?ms=1`, { headers });
+      expect(await quick.json()).toEqual({ slept: 1 });
+    } finally {
+      await tight.stop?.();
+      gateway.closeAllConnections();
+      await new Promise((resolve) => gateway.close(resolve));
+    }
   });
 
   it("secrets from supabase/functions/.env reach the function's env", async () => {

@@ -75,6 +75,11 @@ export function createFunctionsSurface(
   let monitor: NodeJS.Timeout | undefined;
 
   function findEntry(name: string): string | undefined {
+    const custom = settings.get(name).entrypoint;
+    if (custom) {
+      const entry = path.resolve(cfg.supabaseDir, custom);
+      return existsSync(entry) ? entry : undefined;
+    }
     for (const dir of cfg.functionsDirs) {
       const entry = path.join(dir, name, "index.ts");
       if (existsSync(entry)) return entry;
@@ -86,12 +91,17 @@ export function createFunctionsSurface(
     const existing = workers.get(name);
     // A worker killed a moment ago stays in the map until its process is reaped: replace it.
     if (existing && (!existing.worker || existing.worker.alive)) return existing.promise;
-    const configFile = path.join(repoRoot, "deno.json");
+    // Like the CLI: the function folder's own deno.json wins over the project's.
+    const configFile = [path.dirname(entryFile), repoRoot]
+      .flatMap((dir) => [path.join(dir, "deno.json"), path.join(dir, "deno.jsonc")])
+      .find((file) => existsSync(file));
+    const importMap = settings.get(name).importMap;
     const spec: WorkerSpec = {
       name,
       entry: entryFile,
       cwd: repoRoot,
-      configFile: existsSync(configFile) ? configFile : undefined,
+      configFile,
+      importMap: importMap ? path.resolve(cfg.supabaseDir, importMap) : undefined,
       env: functionEnv(cfg),
       memoryMb: limits.memoryMb,
       bootTimeoutMs: limits.bootTimeoutMs,

@@ -8,14 +8,18 @@ export interface FunctionSettings {
   verifyJwt: boolean;
   /** `enabled`, default true: a disabled function answers 404 like an unknown one. */
   enabled: boolean;
+  /** `entrypoint`, relative to the `supabase/` folder (default `<dir>/<name>/index.ts`). */
+  entrypoint?: string;
+  /** `import_map`, relative to the `supabase/` folder (default: the function's or the root deno.json). */
+  importMap?: string;
 }
 
 const DEFAULTS: FunctionSettings = { verifyJwt: true, enabled: true };
 
 /**
  * Reads the `[functions.<name>]` tables of a Supabase `config.toml`. Only what this stack
- * needs: table headers and `key = true|false` lines; everything else is ignored, so the file
- * stays the one the real CLI reads.
+ * needs: table headers, `key = true|false` and `key = "string"` lines; everything else is
+ * ignored, so the file stays the one the real CLI reads.
  */
 export function parseFunctionSettings(toml: string): Map<string, FunctionSettings> {
   const result = new Map<string, FunctionSettings>();
@@ -35,11 +39,13 @@ export function parseFunctionSettings(toml: string): Map<string, FunctionSetting
       }
       continue;
     }
-    const pair = line.match(/^([A-Za-z0-9_]+)\s*=\s*(true|false)$/);
-    if (!current || !pair) continue;
-    const value = pair[2] === "true";
-    if (pair[1] === "verify_jwt") current.verifyJwt = value;
-    if (pair[1] === "enabled") current.enabled = value;
+    if (!current) continue;
+    const flag = line.match(/^([A-Za-z0-9_]+)\s*=\s*(true|false)$/);
+    if (flag?.[1] === "verify_jwt") current.verifyJwt = flag[2] === "true";
+    if (flag?.[1] === "enabled") current.enabled = flag[2] === "true";
+    const text = line.match(/^([A-Za-z0-9_]+)\s*=\s*"([^"]*)"$/);
+    if (text?.[1] === "entrypoint") current.entrypoint = text[2];
+    if (text?.[1] === "import_map") current.importMap = text[2];
   }
   return result;
 }

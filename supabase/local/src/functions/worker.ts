@@ -37,6 +37,8 @@ export interface WorkerSpec {
   cwd: string;
   /** `deno.json` passed with `--config`, if one exists. */
   configFile?: string;
+  /** Import map passed with `--import-map` (config.toml `import_map`), if any. */
+  importMap?: string;
   env: Record<string, string>;
   /** V8 old-space cap in MB (`--max-old-space-size`), hosted: 256. */
   memoryMb: number;
@@ -79,6 +81,7 @@ export class FunctionWorker {
       "--no-prompt",
       `--v8-flags=--max-old-space-size=${spec.memoryMb}`,
       ...(spec.configFile ? ["--config", path.relative(spec.cwd, spec.configFile) || spec.configFile] : ["--no-config"]),
+      ...(spec.importMap ? ["--import-map", spec.importMap] : []),
       BOOTSTRAP,
       pathToFileURL(spec.entry).href,
     ];
