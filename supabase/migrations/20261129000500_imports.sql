@@ -911,7 +911,9 @@ begin
         where b.run_id = t.run_id
           and (b.state in ('queued', 'running') or (b.state = 'failed' and b.error_kind = 'retryable'))
           and engram_private.task_phase(b.kind) < engram_private.task_phase(t.kind))
-    order by t.retry_after, t.id
+    -- Earlier phases first: a new user's quick pass (seconds to "quick_ready") must not queue
+    -- behind another user's thousand shards. Then oldest first.
+    order by engram_private.task_phase(t.kind), t.retry_after, t.id
     limit p_limit
     for update of t skip locked
   ), leased as (
@@ -965,7 +967,7 @@ begin
   from engram_private.import_tasks t
   join engram_private.import_runs r on r.id = t.run_id
   where t.id = any (v_ids)
-  order by t.retry_after, t.id;
+  order by engram_private.task_phase(t.kind), t.retry_after, t.id;
 end
 $$;
 comment on function public.worker_lease_tasks(text, int, int, text) is

@@ -64,6 +64,14 @@ describe("leasing", () => {
     expect(fin[0]).toMatchObject({ storage_path: `${imp.uid}/${imp.importId}/`, file_type: "shards", import_id: imp.importId, attempts: 1 });
   });
 
+  it("worker_lease_tasks() serves a new quick pass before older shards of another import", async () => {
+    const big = await importWithShards(5);
+    const uid = await createUser(db);
+    const small = await startShardImport(db, uid, big.lane);
+    const [first] = await lease(db, big.lane, "w", 1);
+    expect(first).toMatchObject({ kind: "quick_pass", run_id: small.runId });
+  });
+
   it("worker_lease_tasks() only serves its lane", async () => {
     const imp = await importWithShards(1);
     expect(await lease(db, newLane(), "w", 10)).toEqual([]);
