@@ -54,11 +54,10 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-  raise exception using
-    errcode = 'PT' || p_status::text,
-    message = p_message,
-    detail = p_reason,
-    hint = coalesce(p_hint::text, '');
+  if p_hint is null then
+    raise exception using errcode = 'PT' || p_status::text, message = p_message, detail = p_reason;
+  end if;
+  raise exception using errcode = 'PT' || p_status::text, message = p_message, detail = p_reason, hint = p_hint::text;
 end
 $$;
 comment on function engram_private.raise_error(int, text, text, jsonb) is

@@ -93,7 +93,7 @@ describe("claim_full_pass_retry()", () => {
   it("claim_full_pass_retry() refuses without a stored export (PT404 no_export)", async () => {
     const uid = await createUser(db);
     const f = await failure(rpc(db, user(uid), "claim_full_pass_retry"));
-    expect([f.code, f.detail]).toEqual(["PT404", "no_export"]);
+    expect([f.code, f.detail, f.hint]).toEqual(["PT404", "no_export", undefined]);
   });
 
   it("claim_full_pass_retry() refuses while the run is alive (PT409 already_processing)", async () => {
