@@ -74,13 +74,15 @@ export async function applyClaims(client: pg.ClientBase, claims: RequestClaims):
     ["request.path", claims.path ?? ""],
     ["statement_timeout", ROLE_TIMEOUTS[claims.role] ?? "0"],
     ...Object.entries(claims.settings ?? {}),
+    // set_config('role', …, true) is `set local role` (PostgREST does the same); last, so the
+    // settings above are made as the session user. API_ROLES guarded the value.
+    ["role", claims.role],
   ];
   const names = settings.map(([name]) => name);
   const values = settings.map(([, value]) => value);
+  // One round trip for every setting and the role.
   await client.query(
-    "select set_config(n, v, true) from unnest($1::text[], $2::text[]) as s(n, v)",
+    "select set_config(n, v, true) from unnest($1::text[], $2::text[]) with ordinality as s(n, v, i) order by i",
     [names, values],
   );
-  // Role names cannot be bound as parameters; API_ROLES guards the identifier.
-  await client.query(`set local role ${pg.escapeIdentifier(claims.role)}`);
 }
