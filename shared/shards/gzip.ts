@@ -65,3 +65,54 @@ export class GzipStream {
     return all;
   }
 }
+
+/**
+ * How shards are compressed:
+ * - `portable` (default): fflate in JS — byte-identical shards in the browser, Deno and Node
+ *   (what the parity test holds us to);
+ * - `native`: the runtime's CompressionStream (zlib/miniz, off the JS thread where the runtime does
+ *   that) — ~3× faster, deterministic within one runtime, but other runtimes give other bytes.
+ */
+export type GzipMode = "portable" | "native";
+
+/** Compresses one shard: lines pushed in, the gzip file out. */
+export interface ShardCompressor {
+  push(data: Uint8Array): void;
+  finish(): Promise<Uint8Array>;
+}
+
+/** A compressor for one shard in the given mode. */
+export function shardCompressor(mode: GzipMode, level: GzipLevel): ShardCompressor {
+  if (mode === "native") return new NativeGzip();
+  const gz = new GzipStream(level);
+  return { push: (d) => gz.push(d), finish: async () => gz.finish() };
+}
+
+class NativeGzip implements ShardCompressor {
+  private readonly parts: Uint8Array[] = [];
+
+  push(data: Uint8Array): void {
+    this.parts.push(data);
+  }
+
+  async finish(): Promise<Uint8Array> {
+    const stream = new Blob(this.parts as BlobPart[]).stream().pipeThrough(new CompressionStream("gzip"));
+    this.parts.length = 0;
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const reader = stream.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+    const all = new Uint8Array(size);
+    let o = 0;
+    for (const c of chunks) {
+      all.set(c, o);
+      o += c.length;
+    }
+    return all;
+  }
+}

@@ -1,6 +1,6 @@
 import type { Conversation } from "../model/conversation.ts";
 import { sha256Hex } from "../util/sha256.ts";
-import { GzipStream, type GzipLevel } from "./gzip.ts";
+import { shardCompressor, type GzipLevel, type GzipMode, type ShardCompressor } from "./gzip.ts";
 import type { ShardEntry } from "./manifest.ts";
 
 /** Bounds of one shard. */
@@ -9,7 +9,10 @@ export interface ShardLimits {
   maxShardBytes: number;
   /** Conversations per shard. */
   maxShardConversations: number;
+  /** fflate level for `portable` mode. */
   gzipLevel: GzipLevel;
+  /** See {@link GzipMode}: `portable` (same bytes everywhere, default) or `native` (faster). */
+  gzip: GzipMode;
 }
 
 /**
@@ -21,6 +24,7 @@ export const DEFAULT_SHARD_LIMITS: ShardLimits = Object.freeze({
   maxShardBytes: 4 * 1024 * 1024,
   maxShardConversations: 1000,
   gzipLevel: 1 as GzipLevel,
+  gzip: "portable" as GzipMode,
 });
 
 /** A finished shard: its file name, gzip bytes and manifest entry. */
@@ -47,11 +51,13 @@ export function shardName(index: number): string {
 export class ShardWriter {
   private readonly limits: ShardLimits;
   private readonly sink: ShardSink;
-  private gz: GzipStream | null = null;
+  private gz: ShardCompressor | null = null;
   private conversations = 0;
   private bytes = 0;
   private messages = 0;
   private readonly entries: ShardEntry[] = [];
+  /** The previous shard's compress → hash → sink, overlapping with filling the next shard. */
+  private pending: Promise<void> | null = null;
 
   constructor(sink: ShardSink, limits: Partial<ShardLimits> = {}) {
     this.sink = sink;
@@ -64,33 +70,42 @@ export class ShardWriter {
     if (this.conversations > 0 && (this.bytes + line.length > this.limits.maxShardBytes || this.conversations >= this.limits.maxShardConversations)) {
       await this.flush();
     }
-    this.gz ??= new GzipStream(this.limits.gzipLevel);
+    this.gz ??= shardCompressor(this.limits.gzip, this.limits.gzipLevel);
     this.gz.push(line);
     this.conversations++;
     this.bytes += line.length;
     this.messages += conversation.messages.length;
   }
 
-  /** Flushes the last shard and returns the manifest entries of all shards. */
+  /** Flushes the last shard, waits for every sink call, and returns the manifest entries. */
   async finish(): Promise<ShardEntry[]> {
     if (this.conversations > 0) await this.flush();
+    await this.pending;
     return this.entries;
   }
 
+  /**
+   * Closes the current shard. Its compression and sink call run while the next shard fills; at
+   * most one shard is in flight (memory stays bounded) and sink calls keep shard order.
+   */
   private async flush(): Promise<void> {
-    const bytes = this.gz!.finish();
-    const entry: ShardEntry = {
-      name: shardName(this.entries.length),
-      bytes: bytes.length,
-      sha256: await sha256Hex(bytes),
-      conversations: this.conversations,
-      messages: this.messages,
-    };
-    this.entries.push(entry);
+    await this.pending;
+    const gz = this.gz!;
+    const name = shardName(this.entries.length);
+    const counts = { conversations: this.conversations, messages: this.messages };
     this.gz = null;
     this.conversations = 0;
     this.bytes = 0;
     this.messages = 0;
-    await this.sink({ name: entry.name, bytes, entry });
+    const index = this.entries.length;
+    this.entries.push(undefined as unknown as ShardEntry); // reserved: filled below, in order
+    const job = (async () => {
+      const bytes = await gz.finish();
+      const entry: ShardEntry = { name, bytes: bytes.length, sha256: await sha256Hex(bytes), ...counts };
+      this.entries[index] = entry;
+      await this.sink({ name, bytes, entry });
+    })();
+    job.catch(() => {}); // awaited later (next flush or finish); avoid an unhandled-rejection crash meanwhile
+    this.pending = job;
   }
 }

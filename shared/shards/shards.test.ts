@@ -55,6 +55,27 @@ describe("shards", () => {
     expect(await Promise.all(a.files.map((f) => sha256Hex(f.bytes)))).toEqual(await Promise.all(b.files.map((f) => sha256Hex(f.bytes))));
   });
 
+  it("normalizeExport() with native gzip gives readable, deterministic shards of the same content", async () => {
+    const portable = await normalize("conversations.json", synthetic, { maxShardBytes: 64 * 1024 });
+    const native = await normalize("conversations.json", synthetic, { maxShardBytes: 64 * 1024, gzip: "native" });
+    const again = await normalize("conversations.json", synthetic, { maxShardBytes: 64 * 1024, gzip: "native" });
+    expect(native.files.map((f) => f.entry.sha256)).toEqual(again.files.map((f) => f.entry.sha256));
+    expect(native.files.map((f) => f.name)).toEqual(portable.files.map((f) => f.name));
+    for (let i = 0; i < native.files.length; i++) {
+      const n = native.files[i]!;
+      const p = portable.files[i]!;
+      expect(await readShard(n.name, n.bytes, n.entry)).toEqual(await readShard(p.name, p.bytes, p.entry));
+    }
+  });
+
+  it("normalizeExport() rejects with the sink's error when storing a shard fails", async () => {
+    let calls = 0;
+    const run = normalizeExport({ name: "conversations.json", stream: streamOf(synthetic) }, async () => {
+      if (++calls === 2) throw new Error("storage said 503");
+    }, { shards: { maxShardBytes: 32 * 1024 } });
+    await expect(run).rejects.toThrow("storage said 503");
+  });
+
   it("ShardWriter bounds shards by uncompressed bytes and by conversation count", async () => {
     const bySize = await normalize("conversations.json", synthetic, { maxShardBytes: 32 * 1024 });
     for (const f of bySize.files) {
