@@ -258,6 +258,11 @@ describe("functions surface with its own config (verify_jwt = false, secrets, st
       ].join("\n"),
     );
     await fs.writeFile(path.join(supabaseDir, "functions", ".env"), 'ENGRAM_TEST_SECRET="from .env"\n');
+    await fs.mkdir(path.join(supabaseDir, "functions", "fresh"));
+    await fs.writeFile(
+      path.join(supabaseDir, "functions", "fresh", "index.ts"),
+      "Deno.serve(() => new Response('fresh'));\n",
+    );
     const cfg = defaultConfig({
       supabaseDir,
       functionsDirs: [path.join(supabaseDir, "functions"), FIXTURES],
@@ -334,6 +339,35 @@ describe("functions surface with its own config (verify_jwt = false, secrets, st
     expect(await response.json()).toMatchObject({ code: "WORKER_LIMIT" });
     const after = await fetch(`${base}/test-echo/spin?ms=50`, { headers });
     expect(after.status).toBe(200);
+  });
+
+  it("concurrent first requests share one booting worker", async () => {
+    const responses = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        fetch(`${base}/fresh`, { headers: { Authorization: `Bearer ${defaultConfig().anonKey}` } }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(lines.filter((line) => line.startsWith("functions: booted fresh ")).length).toBe(1);
+  });
+
+  it("editing a function's source serves the new code on a later request", async () => {
+    const folder = path.join(dir, "supabase", "functions", "hot");
+    await fs.mkdir(folder, { recursive: true });
+    const source = (version: string) =>
+      `Deno.serve(() => Response.json({ version: "${version}" }));\n`;
+    await fs.writeFile(path.join(folder, "index.ts"), source("one"));
+    const headers = { Authorization: `Bearer ${defaultConfig().anonKey}` };
+    expect(await (await fetch(`${base}/hot`, { headers })).json()).toEqual({ version: "one" });
+    await fs.writeFile(path.join(folder, "index.ts"), source("two"));
+    // The file watcher retires the warm worker; no event reaches the test, so poll.
+    const deadline = Date.now() + 10_000;
+    let seen = "one";
+    while (seen !== "two" && Date.now() < deadline) {
+      seen = ((await (await fetch(`${base}/hot`, { headers })).json()) as { version: string }).version;
+      if (seen !== "two") await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(seen).toBe("two");
   });
 
   it("stop() ends every worker process", async () => {
