@@ -14,6 +14,9 @@ function Shell({ session }: { session: Session }) {
   const userId = session.user.id;
   return (
     <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
         <span className="brand">Engram</span>
         <nav aria-label="Main">
@@ -27,7 +30,7 @@ function Shell({ session }: { session: Session }) {
         </button>
       </header>
       <DeepMemoryBanner userId={userId} />
-      <main>
+      <main id="main" tabIndex={-1}>
         <Suspense fallback={<p aria-busy="true">Loading…</p>}>
           <Routes>
             <Route path="/import" element={<ImportPage userId={userId} />} />
