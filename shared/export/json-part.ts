@@ -1,5 +1,5 @@
 import { ExportError, isExportError } from "../errors.ts";
-import { JsonArraySplitter } from "../json/array-splitter.ts";
+import { JsonArraySplitter, type ResumePoint } from "../json/array-splitter.ts";
 import type { ExportLimits } from "../limits.ts";
 import { decodeUtf8 } from "../util/utf8.ts";
 import { isChatGptConversation, normalizeChatGpt, type NormalizedItem } from "./chatgpt.ts";
@@ -26,10 +26,11 @@ export class JsonPart {
   private firstUnrecognized = "";
   private elements = 0;
 
-  constructor(name: string, limits: ExportLimits, emit: (item: PartItem) => void) {
+  constructor(name: string, limits: ExportLimits, emit: (item: PartItem) => void, resumeAt?: ResumePoint) {
     this.name = name;
     this.splitter = new JsonArraySplitter({
       part: name,
+      ...(resumeAt ? { resumeAt } : {}),
       maxElementBytes: limits.maxConversationBytes,
       onElement: (bytes, index, offset) => {
         this.elements++;
@@ -75,6 +76,11 @@ export class JsonPart {
         });
       },
     });
+  }
+
+  /** Where a later run can resume (after the last complete conversation). */
+  get checkpoint(): ResumePoint | null {
+    return this.splitter.checkpoint;
   }
 
   /** Feeds bytes of the file. */

@@ -1,8 +1,7 @@
-import type { ExportErrorInfo } from "../errors.ts";
-import { CONVERSATION_MODEL_VERSION } from "../model/conversation.ts";
-import { MAX_RECORDED_ERRORS, READER_VERSION, SHARD_FORMAT_VERSION, type Manifest } from "../shards/manifest.ts";
+import type { Manifest } from "../shards/manifest.ts";
 import { ShardWriter, type ShardLimits, type ShardSink } from "../shards/shard-writer.ts";
 import { readExport, type ExportInput, type ReadExportOptions } from "./read-export.ts";
+import { manifestOf, SummaryBuilder } from "./summary.ts";
 
 /** Options of {@link normalizeExport}. */
 export interface NormalizeOptions extends ReadExportOptions {
@@ -20,51 +19,14 @@ export interface NormalizeOptions extends ReadExportOptions {
  */
 export async function normalizeExport(input: ExportInput, sink: ShardSink, options: NormalizeOptions = {}): Promise<Manifest> {
   const writer = new ShardWriter(sink, options.shards);
-  let messages = 0;
-  let empty = 0;
-  let from: string | null = null;
-  let to: string | null = null;
-  const errors: ExportErrorInfo[] = [];
+  const summary = new SummaryBuilder();
   const result = await readExport(
     input,
     (item) => {
-      if (item.kind === "failed") {
-        if (errors.length < MAX_RECORDED_ERRORS) errors.push(item.error.toJSON());
-        return;
-      }
-      const c = item.conversation;
-      if (c.messages.length === 0) {
-        empty++;
-        return;
-      }
-      messages += c.messages.length;
-      if (from === null || c.createdAt < from) from = c.createdAt;
-      const last = c.messages[c.messages.length - 1]!.createdAt;
-      const end = c.updatedAt > last ? c.updatedAt : last;
-      if (to === null || end > to) to = end;
-      return writer.add(c);
+      if (item.kind === "failed") summary.fail(item.error);
+      else if (summary.keep(item.conversation)) return writer.add(item.conversation);
     },
     options,
   );
-  const shards = await writer.finish();
-  const conversations = shards.reduce((n, s) => n + s.conversations, 0);
-  return {
-    formatVersion: SHARD_FORMAT_VERSION,
-    modelVersion: CONVERSATION_MODEL_VERSION,
-    readerVersion: READER_VERSION,
-    source: result.source,
-    complete: result.failed.length === 0,
-    counts: {
-      conversations,
-      messages,
-      failed: result.failed.length,
-      empty,
-      customInstructions: result.customInstructions.length,
-      shards: shards.length,
-    },
-    dateRange: from !== null && to !== null ? { from, to } : null,
-    shards,
-    customInstructions: result.customInstructions,
-    errors,
-  };
+  return manifestOf(result.source, [summary.finish(await writer.finish(), result.customInstructions)]);
 }

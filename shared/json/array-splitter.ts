@@ -13,6 +13,17 @@ export interface JsonArraySplitterOptions {
   maxElementBytes: number;
   onElement: ElementHandler;
   onOversized: OversizedHandler;
+  /**
+   * Start mid-array, right after element `index − 1`, whose end is at byte `offset` of the part
+   * (a {@link JsonArraySplitter.checkpoint} of an earlier run): the input then begins at that byte.
+   */
+  resumeAt?: ResumePoint;
+}
+
+/** A place between two elements of the top-level array: the byte offset and the next index. */
+export interface ResumePoint {
+  offset: number;
+  index: number;
 }
 
 const QUOTE = 0x22;
@@ -60,8 +71,27 @@ export class JsonArraySplitter {
   private bomChecked = false;
   private readonly opts: JsonArraySplitterOptions;
 
+  private lastEnd: ResumePoint | null = null;
+
   constructor(options: JsonArraySplitterOptions) {
     this.opts = options;
+    if (options.resumeAt) {
+      this.state = AFTER_ELEMENT;
+      this.base = options.resumeAt.offset;
+      this.index = options.resumeAt.index;
+      this.bomChecked = true;
+      this.lastEnd = { ...options.resumeAt };
+    }
+  }
+
+  /** Where to resume after the last complete element (null before the first one ends). */
+  get checkpoint(): ResumePoint | null {
+    return this.lastEnd;
+  }
+
+  /** Whether the closing bracket of the array was seen. */
+  get done(): boolean {
+    return this.state === DONE;
   }
 
   /** Number of elements seen so far (including oversized ones). */
@@ -261,6 +291,7 @@ export class JsonArraySplitter {
     const index = this.index++;
     this.state = AFTER_ELEMENT;
     this.sawComma = false;
+    this.lastEnd = { offset: this.base + end, index: this.index };
     if (this.skipping || size > this.opts.maxElementBytes) {
       this.skipping = false;
       this.opts.onOversized(index, offset, size);

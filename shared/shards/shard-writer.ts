@@ -56,12 +56,15 @@ export class ShardWriter {
   private bytes = 0;
   private messages = 0;
   private readonly entries: ShardEntry[] = [];
+  private readonly firstIndex: number;
   /** The previous shard's compress → hash → sink, overlapping with filling the next shard. */
   private pending: Promise<void> | null = null;
 
-  constructor(sink: ShardSink, limits: Partial<ShardLimits> = {}) {
+  /** `firstIndex` numbers the first shard (a later slice of a resumable normalization continues). */
+  constructor(sink: ShardSink, limits: Partial<ShardLimits> = {}, firstIndex = 0) {
     this.sink = sink;
     this.limits = { ...DEFAULT_SHARD_LIMITS, ...limits };
+    this.firstIndex = firstIndex;
   }
 
   /** Adds one conversation; may flush the current shard first. */
@@ -91,7 +94,7 @@ export class ShardWriter {
   private async flush(): Promise<void> {
     await this.pending;
     const gz = this.gz!;
-    const name = shardName(this.entries.length);
+    const name = shardName(this.firstIndex + this.entries.length);
     const counts = { conversations: this.conversations, messages: this.messages };
     this.gz = null;
     this.conversations = 0;
