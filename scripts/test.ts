@@ -45,8 +45,14 @@ function ensureChromium(): void {
 const only = process.argv[2];
 if (!only || only === "static") {
   run("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]);
-  const entries = findFiles(path.join(root, "supabase", "functions"), /\.ts$/);
-  if (entries.length > 0) run("deno check", bin("deno"), ["check", "--quiet", ...entries]);
+  // Deno code: the functions (their Node integration tests in functions/tests excepted), the local
+  // runtime's bootstrap and the fixture functions.
+  const entries = [
+    ...findFiles(path.join(root, "supabase", "functions"), /\.ts$/).filter((f) => !f.includes("/tests/")),
+    ...findFiles(path.join(root, "supabase", "local", "src", "functions", "runtime"), /\.ts$/),
+    ...findFiles(path.join(root, "supabase", "local", "test", "fixtures", "functions"), /\.ts$/),
+  ];
+  if (entries.length > 0) run("deno check", bin("deno"), ["check", "--quiet", "--config", "deno.json", ...entries]);
 }
 if (!only || only === "vitest") {
   run("vitest", bin("vitest"), ["run", "--project", "unit", "--project", "stack", "--project", "web"]);

@@ -45,13 +45,13 @@ export async function startStack(
     t = performance.now();
     await bootstrap(cfg);
     mark("bootstrap", t);
+    const pool = createPool(cfg);
+    stoppers.push(() => pool.end());
+    // Before migrations, so a migration may read them (as on hosted, where they are set first).
+    await seedVault(pool, cfg);
     t = performance.now();
     await pushMigrations(cfg);
     mark("migrations", t);
-
-    const pool = createPool(cfg);
-    stoppers.push(() => pool.end());
-    await seedVault(pool, cfg);
     const ctx: SurfaceContext = { cfg, pool, log };
     const surfaces: Surface[] = [
       createAuthSurface(ctx),
