@@ -11,13 +11,13 @@ import { formatBytes, parseSize, printError } from "./format.ts";
  * a Blob stream, as a Web Worker does with a File), writing shards and manifest.json to a folder.
  */
 export const command: Command = {
-  usage: "normalize <export file> --out <dir> [--shard-bytes 4MB] [--shard-conversations 1000]",
+  usage: "normalize <export file> --out <dir> [--shard-bytes 4MB] [--shard-conversations 1000] [--gzip portable|native]",
   summary: "stream-read a ChatGPT/Claude export (ZIP or JSON) into gzip NDJSON shards + manifest.json",
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { out: { type: "string" }, "shard-bytes": { type: "string" }, "shard-conversations": { type: "string" } },
+      options: { out: { type: "string" }, "shard-bytes": { type: "string" }, "shard-conversations": { type: "string" }, gzip: { type: "string" } },
     });
     const file = positionals[0];
     if (!file || !values.out) {
@@ -25,6 +25,10 @@ export const command: Command = {
       return 2;
     }
     const out = values.out;
+    if (values.gzip !== undefined && values.gzip !== "portable" && values.gzip !== "native") {
+      console.error(`expected --gzip portable or native, found ${values.gzip}`);
+      return 2;
+    }
     const size = (await stat(file)).size;
     await mkdir(out, { recursive: true });
     for (const f of await readdir(out)) {
@@ -44,6 +48,7 @@ export const command: Command = {
           shards: {
             ...(values["shard-bytes"] ? { maxShardBytes: parseSize(values["shard-bytes"]) } : {}),
             ...(values["shard-conversations"] ? { maxShardConversations: Number(values["shard-conversations"]) } : {}),
+            ...(values.gzip ? { gzip: values.gzip } : {}),
           },
           onProgress: (p) => {
             const now = performance.now();
