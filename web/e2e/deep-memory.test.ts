@@ -162,6 +162,8 @@ describe("the web app in Chromium", () => {
 
     await banner(page, "complete").waitFor({ timeout: WAIT });
     await expect.poll(() => banner(page, "complete").textContent()).toContain("Deep memory is ready.");
+    // The fixture holds three broken conversations (a missing node, a loop, no current node): said, not hidden.
+    expect(await banner(page, "complete").textContent()).toContain("3 items of your export could not be processed");
     await screenshot(page, "08-complete");
     await banner(second, "complete").waitFor({ timeout: WAIT });
     await screenshot(second, "09-second-page-complete");

@@ -4,7 +4,8 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium, screenshot } from "./browser.ts";
-import { fixtureExportZip } from "./export-zip.ts";
+import { fixtureExportZip, largeConversationJson } from "./export-zip.ts";
+import { sql } from "../../supabase/local/test/clients.ts";
 import { exportInput, openImportPage, signUpInBrowser } from "./session.ts";
 
 const WAIT = 60_000;
@@ -89,5 +90,40 @@ describe("the import page in Chromium", () => {
     await page.locator("section.banner").first().waitFor({ timeout: WAIT });
     await screenshot(page, "import-03-resumed-then-chat-mobile");
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("import page sends a shard over 6 MB through resumable (TUS) upload in 6 MB chunks", async () => {
+    const tus: string[] = [];
+    const onRequest = (r: Request) => {
+      if (r.url().includes("/storage/v1/upload/resumable")) tus.push(r.method());
+    };
+    page.on("request", onRequest);
+    // Stop before the server-side import: this test is about the upload.
+    await page.route("**/functions/v1/import-trigger", (route) => route.abort("internetdisconnected"));
+    await page.goto(`${inject("webUrl")}/import`);
+    await pick("conversations.json", "application/json", await largeConversationJson());
+    await page.getByText(/Uploading: \d+ %/).waitFor({ timeout: WAIT });
+    await page.getByRole("button", { name: "Cancel" }).waitFor();
+    await screenshot(page, "import-04-progress");
+    await page.getByRole("alert").filter({ hasText: "No connection" }).waitFor({ timeout: WAIT });
+    page.off("request", onRequest);
+    await page.unroute("**/functions/v1/import-trigger");
+    // Creation carries the first 6 MB chunk; the rest follows in PATCH requests.
+    expect(tus.filter((m) => m === "POST").length).toBe(1);
+    expect(tus.filter((m) => m === "PATCH").length).toBeGreaterThanOrEqual(1);
+    const db = await sql();
+    try {
+      const { rows } = await db.query<{ size: string }>(
+        `select (metadata->>'size') as size from storage.objects
+          where bucket_id = 'imports'
+            and name like (select id::text from auth.users where email = $1) || '/%/shard-00000.ndjson.gz'
+          order by created_at desc limit 1`,
+        [await page.locator(".who").textContent()],
+      );
+      expect(rows.length).toBe(1);
+      expect(Number(rows[0]!.size)).toBeGreaterThan(6 * 1024 * 1024);
+    } finally {
+      await db.end();
+    }
   });
 });

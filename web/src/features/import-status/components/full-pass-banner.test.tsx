@@ -102,7 +102,7 @@ describe("FullPassBanner", () => {
   it("FullPassBanner() says how many items are missing when the run completed with failed items", () => {
     const banner = renderBanner(importStatus({ full_pass_status: "complete", import_status: "complete", failed_items: 3, total_items: 40 }));
     expect(banner!.className).toContain("banner-warning");
-    expect(banner!.textContent).toContain("3 of 40 parts could not be processed");
+    expect(banner!.textContent).toContain("3 items of your export could not be processed and are missing from it.");
     expect(banner!.textContent).not.toContain("Every conversation");
   });
 

@@ -114,7 +114,7 @@ function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], r
           <p>
             <strong>Deep memory is ready.</strong>{" "}
             {failedItems > 0
-              ? `${failedItems} of ${status.total_items ?? "?"} parts could not be processed and are missing from it.`
+              ? `${failedItems} ${failedItems === 1 ? "item" : "items"} of your export could not be processed and ${failedItems === 1 ? "is" : "are"} missing from it.`
               : "Every conversation is now searchable."}
           </p>
         ),
