@@ -239,6 +239,24 @@ describe("realtime postgres_changes", () => {
     expect(del.old).toEqual({ id });
   });
 
+  it("a subscriber whose role lacks SELECT gets the event with Error 401 and no record", async () => {
+    const table = `rt_noselect_${suffix}`;
+    await db.query(`
+      create table public.${table} (id bigint generated always as identity primary key, secret text);
+      revoke select on public.${table} from authenticated;
+      alter publication supabase_realtime add table public.${table};`);
+    try {
+      const alice = await makeUser();
+      const sub = await subscribe(await realtimeClient(alice.jwt), [{ event: "INSERT", table }]);
+      await db.query(`insert into public.${table} (secret) values ('hidden')`);
+      const event = await sub.changes.next();
+      expect(event.errors).toEqual(["Error 401: Unauthorized"]);
+      expect(event.new).toEqual({});
+    } finally {
+      await db.query(`alter publication supabase_realtime drop table public.${table}; drop table public.${table}`);
+    }
+  });
+
   it("eq, in and gt filters deliver only matching rows", async () => {
     const alice = await makeUser();
     const c = await realtimeClient(alice.jwt);

@@ -1,7 +1,7 @@
 import type pg from "pg";
 import { matchingIds } from "./channel.ts";
 import type { ChannelRegistry, LiveChannel } from "./connection.ts";
-import { rowVisibility, type Visibility } from "./rls.ts";
+import { rowVisibility, type CheckIdentity, type Visibility } from "./rls.ts";
 import type { Change } from "./wal.ts";
 
 /** Called once per delivered event with the decode→send time (benchmarks, logging). */
@@ -72,18 +72,30 @@ export class Dispatcher implements ChannelRegistry {
     if (change.type === "DELETE" || change.primaryKey.length === 0) {
       return candidates.map((c) => ({ ...c, visibility: "visible" as const }));
     }
-    const byClaims = new Map<string, Promise<Visibility>>();
-    const checks = candidates.map((c) => {
-      const { role, claims } = c.channel.subscriber;
+    // One check per distinct (role, claims): subscribers with identical claims share it.
+    const groups = new Map<string, number>();
+    const identities: CheckIdentity[] = [];
+    const groupOf = candidates.map(({ channel }) => {
+      const { role, claims } = channel.subscriber;
       const key = `${role}\u0000${JSON.stringify(claims)}`;
-      let check = byClaims.get(key);
-      if (!check) {
-        check = rowVisibility(this.pool, change, { role, claims });
-        byClaims.set(key, check);
+      let index = groups.get(key);
+      if (index === undefined) {
+        index = identities.push({ role, claims }) - 1;
+        groups.set(key, index);
       }
-      return check.then((visibility) => ({ ...c, visibility }));
+      return index;
     });
-    return await Promise.all(checks);
+    let visibility: Visibility[];
+    try {
+      visibility = await rowVisibility(this.pool, change, identities, (error) =>
+        this.log(`realtime: batched RLS check on ${change.schema}.${change.table} failed, checking one by one: ${error.message}`),
+      );
+    } catch (error) {
+      // Fail closed: a check that errs delivers nothing.
+      this.log(`realtime: RLS check on ${change.schema}.${change.table} failed: ${(error as Error).message}`);
+      visibility = identities.map(() => "hidden");
+    }
+    return candidates.map((c, i) => ({ ...c, visibility: visibility[groupOf[i]!]! }));
   }
 }
 

@@ -25,6 +25,8 @@ export interface Change {
   rlsEnabled: boolean;
   /** `performance.now()` when the change was decoded (benchmarks). */
   decodedAt: number;
+  /** The 32-bit id of the transaction that made the change. */
+  xid: number;
 }
 
 interface RelationInfo {
@@ -86,6 +88,7 @@ export class WalReader {
   private relations = new Map<number, Promise<RelationInfo>>();
   private queue: Promise<void> = Promise.resolve();
   private commitTime = 0n;
+  private xid = 0;
   private stopping = false;
   private retry: NodeJS.Timeout | undefined;
 
@@ -138,6 +141,7 @@ export class WalReader {
     switch (message.tag) {
       case "begin":
         this.commitTime = message.commitTime as bigint;
+        this.xid = message.xid >>> 0;
         return;
       case "relation": {
         // Keep cells as text: we type them by typname ourselves (pg's parsers would make Dates).
@@ -149,12 +153,13 @@ export class WalReader {
       case "update":
       case "delete": {
         const commitTime = this.commitTime;
+        const xid = this.xid;
         const decodedAt = performance.now();
         const pending = this.relations.get(message.relation.relationOid) ?? this.describe(message.relation);
         this.queue = this.queue.then(async () => {
           try {
             const info = await pending;
-            this.options.onChange(this.toChange(message, info, commitTime, decodedAt));
+            this.options.onChange({ ...this.toChange(message, info, commitTime, decodedAt), xid });
           } catch (error) {
             this.options.log(`realtime: dropped a change of ${message.relation.schema}.${message.relation.name}: ${(error as Error).message}`);
           }
@@ -171,7 +176,7 @@ export class WalReader {
     info: RelationInfo,
     commitTime: bigint,
     decodedAt: number,
-  ): Change {
+  ): Omit<Change, "xid"> {
     const base = {
       schema: info.schema,
       table: info.table,
