@@ -45,6 +45,14 @@ describe("JsonArraySplitter", () => {
     }
   });
 
+  it("split() tracks runs of backslashes before quotes across every chunk boundary", () => {
+    const element = String.raw`{"k":"\\\\\\\"x\\\\","l":"\"","m":"\\"}`;
+    expect(JSON.parse(element)).toEqual({ k: '\\\\\\"x\\\\', l: '"', m: "\\" });
+    for (let size = 1; size <= 9; size++) {
+      expect(split(`[${element},${element}]`, size).elements.map((e) => e.text)).toEqual([element, element]);
+    }
+  });
+
   it("split() accepts an empty array and surrounding whitespace", () => {
     expect(split(" \n[ ] \n", 1).elements).toEqual([]);
   });

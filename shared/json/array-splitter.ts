@@ -164,6 +164,7 @@ export class JsonArraySplitter {
   private scan(): void {
     const buf = this.buf;
     const len = this.len;
+    const view = buf.subarray(0, len);
     let i = this.pos;
     while (i < len) {
       switch (this.state) {
@@ -171,13 +172,15 @@ export class JsonArraySplitter {
           let depth = this.depth;
           let inString = this.inString;
           while (i < len) {
-            const c = buf[i]!;
             if (inString) {
-              if (c === QUOTE) inString = false;
-              else if (c === BACKSLASH) i++;
+              i = stringEnd(view, i, len);
+              if (i > len) break; // ends escaped: the next chunk's first byte is skipped
+              if (i === len) break;
+              inString = false;
               i++;
               continue;
             }
+            const c = buf[i]!;
             i++;
             if (c === QUOTE) inString = true;
             else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
@@ -304,4 +307,24 @@ export class JsonArraySplitter {
 function describeByte(c: number): string {
   if (c >= 0x20 && c < 0x7f) return `'${String.fromCharCode(c)}'`;
   return `byte 0x${c.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * Inside a string starting at `i` (not an escaped position): the index of the closing quote, or
+ * `len` when the string goes on past the data, or `len + 1` when the data ends with an escaping
+ * backslash. Uses the native `indexOf` to jump between quotes — long message texts dominate exports.
+ */
+function stringEnd(view: Uint8Array, i: number, len: number): number {
+  for (;;) {
+    const q = view.indexOf(QUOTE, i);
+    if (q < 0) {
+      let k = len - 1;
+      while (k >= i && view[k] === BACKSLASH) k--;
+      return (len - 1 - k) % 2 === 1 ? len + 1 : len;
+    }
+    let k = q - 1;
+    while (k >= i && view[k] === BACKSLASH) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    i = q + 1;
+  }
 }
