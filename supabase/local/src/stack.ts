@@ -102,7 +102,11 @@ function listen(server: http.Server, cfg: StackConfig): Promise<void> {
 
 function close(server: http.Server): Promise<void> {
   return new Promise((resolve) => {
+    // Stop listening and end every HTTP connection now. Upgraded websockets (Realtime) still
+    // count as the server's connections until their surface's stop() ends them, which runs
+    // after this: waiting for the server's close callback here would never return.
+    server.close();
     server.closeAllConnections();
-    server.close(() => resolve());
+    setImmediate(resolve);
   });
 }
