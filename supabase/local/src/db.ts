@@ -44,9 +44,6 @@ export async function withClaims<T>(
   fn: (client: pg.PoolClient) => Promise<T>,
   options: { readOnly?: boolean } = {},
 ): Promise<T> {
-  if (!API_ROLES.has(claims.role)) {
-    throw Object.assign(new Error(`role "${claims.role}" does not exist`), { code: "22023" });
-  }
   const client = await pool.connect();
   try {
     await client.query(options.readOnly ? "begin read only" : "begin");
@@ -64,8 +61,22 @@ export async function withClaims<T>(
   }
 }
 
-/** Sets role and request GUCs on an open transaction (all `local`). */
+/**
+ * Refuses a role outside {@link API_ROLES} like PostgREST does (SQLSTATE 22023), so a JWT
+ * signed with the project secret but naming e.g. `postgres` never becomes that role.
+ */
+export function assertApiRole(role: string): void {
+  if (!API_ROLES.has(role)) {
+    throw Object.assign(new Error(`role "${role}" does not exist`), { code: "22023" });
+  }
+}
+
+/**
+ * Sets role and request GUCs on an open transaction (all `local`). Throws 22023 for a role
+ * outside {@link API_ROLES}.
+ */
 export async function applyClaims(client: pg.ClientBase, claims: RequestClaims): Promise<void> {
+  assertApiRole(claims.role);
   const settings: [string, string][] = [
     ["search_path", "public, extensions"],
     ["request.jwt.claims", JSON.stringify(claims.claims)],
@@ -75,7 +86,7 @@ export async function applyClaims(client: pg.ClientBase, claims: RequestClaims):
     ["statement_timeout", ROLE_TIMEOUTS[claims.role] ?? "0"],
     ...Object.entries(claims.settings ?? {}),
     // set_config('role', …, true) is `set local role` (PostgREST does the same); last, so the
-    // settings above are made as the session user. API_ROLES guarded the value.
+    // settings above are made as the session user. assertApiRole guarded the value.
     ["role", claims.role],
   ];
   const names = settings.map(([name]) => name);

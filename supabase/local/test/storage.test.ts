@@ -433,6 +433,15 @@ describe("storage auth", () => {
     expect(await objectRows(bucket)).toEqual([]);
   });
 
+  it("upload() with a signed JWT whose role is not an API role is refused and stores nothing", async () => {
+    const bucket = await ownFolderBucket();
+    const owner = await storageUser();
+    const superuser = await signJwt({ sub: owner.id, role: "postgres", exp: 2e9 }, stackInfo().jwtSecret);
+    const { error } = await clientWithToken(superuser).storage.from(bucket).upload(`someone-else/x.txt`, "x");
+    expect(error).toMatchObject({ statusCode: "400" });
+    expect(await objectRows(bucket)).toEqual([]);
+  });
+
   it("the anon role sees nothing in a private bucket", async () => {
     const bucket = await ownFolderBucket();
     const user = await storageUser();
