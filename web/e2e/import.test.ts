@@ -126,4 +126,46 @@ describe("the import page in Chromium", () => {
       await db.end();
     }
   });
+
+  it("import page cancels a running upload, keeps what was sent, and resumes it when the same file is picked again", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "engram-e2e-"));
+    const file = path.join(dir, "conversations.json");
+    await fs.writeFile(file, await largeConversationJson());
+    const tus: string[] = [];
+    const onRequest = (r: Request) => {
+      if (r.url().includes("/storage/v1/upload/resumable")) tus.push(r.method());
+    };
+    page.on("request", onRequest);
+    await page.route("**/functions/v1/import-trigger", (route) => route.abort("internetdisconnected"));
+    await page.goto(`${inject("webUrl")}/import`);
+    // Hold the upload's second chunk until Cancel is clicked: the first 6 MB are stored, the rest is not.
+    let cancelled!: () => void;
+    const cancelClicked = new Promise<void>((resolve) => (cancelled = resolve));
+    await page.route("**/storage/v1/upload/resumable/**", async (route) => {
+      if (route.request().method() !== "PATCH") return route.continue();
+      await cancelClicked;
+      await route.abort("aborted").catch(() => {});
+    });
+    await exportInput(page).setInputFiles(file);
+    await expect.poll(() => tus.includes("PATCH"), { timeout: WAIT }).toBe(true);
+    await page.getByRole("button", { name: "Cancel" }).click();
+    cancelled();
+    const paused = page.getByRole("status").filter({ hasText: "Import paused" });
+    await paused.waitFor();
+    await screenshot(page, "import-05-cancelled");
+    expect(await page.getByRole("alert").count()).toBe(0);
+    await page.unroute("**/storage/v1/upload/resumable/**");
+
+    tus.length = 0;
+    await exportInput(page).setInputFiles(file);
+    await page.getByRole("alert").filter({ hasText: "No connection" }).waitFor({ timeout: WAIT });
+    page.off("request", onRequest);
+    await page.unroute("**/functions/v1/import-trigger");
+    // TUS resumed the same upload: HEAD for the stored offset, then PATCH for the rest — no new
+    // upload from byte 0.
+    expect(tus[0]).toBe("HEAD");
+    expect(tus).toContain("PATCH");
+    expect(tus).not.toContain("POST");
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 });
