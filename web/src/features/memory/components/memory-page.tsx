@@ -1,6 +1,7 @@
 import { useMemoryFacts, type MemoryFact } from "../api/get-memory-facts.ts";
 import { useMemoryProfile, type MemoryProfile } from "../api/get-memory-profile.ts";
 import { ActivityChart } from "./activity-chart.tsx";
+import { ProfileMarkdown } from "./profile-markdown.tsx";
 
 function topicsOf(stats: MemoryProfile["stats"]): string[] {
   const raw = stats?.top_topics ?? [];
@@ -76,7 +77,7 @@ export default function MemoryPage({ userId }: { userId: string }) {
           </div>
           <div className="card">
             <h2>Profile</h2>
-            <pre className="profile-text">{profile.data.markdown}</pre>
+            <ProfileMarkdown markdown={profile.data.markdown} />
           </div>
         </>
       ) : null}
