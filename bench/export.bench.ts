@@ -18,6 +18,8 @@ import { generateExport } from "../shared/testing/generate-export.ts";
  * (shared/testing/generate-export.ts) written to a temp dir and streamed from disk.
  *   1. normalize throughput vs native JSON.parse of the same file, same run   (goal ≥ 0.5×)
  *   2. peak memory growth normalizing 50 MB and 500 MB, in a fresh process    (goal ≤ 64 MB, flat)
+ *      (peaks include garbage V8 has not collected yet, so they vary run to run; "live after GC"
+ *      shows nothing accumulates)
  *   3. stored shard bytes / conversations.json bytes                           (goal ≤ 0.25)
  *   4. chunking + offline extraction throughput (conversations/s)
  * Sizes: BENCH_SMALL_MB (default 50), BENCH_LARGE_MB (default 500; 0 skips).
@@ -80,7 +82,11 @@ async function memoryChild(file: string, outDir: string): Promise<void> {
   const seconds = (performance.now() - t) / 1000;
   clearInterval(timer);
   sample();
-  console.log(JSON.stringify({ rssGrowth: peakRss - base.rss, heapGrowth: peakHeap - (base.heapUsed + base.external + base.arrayBuffers), seconds, conversations: manifest.counts.conversations }));
+  gc();
+  gc();
+  const after = process.memoryUsage();
+  const retained = after.heapUsed + after.external + after.arrayBuffers - (base.heapUsed + base.external + base.arrayBuffers);
+  console.log(JSON.stringify({ rssGrowth: peakRss - base.rss, heapGrowth: peakHeap - (base.heapUsed + base.external + base.arrayBuffers), retained, seconds, conversations: manifest.counts.conversations }));
 }
 
 async function main(): Promise<void> {
@@ -155,8 +161,8 @@ async function main(): Promise<void> {
     for (const [label, file] of sizes) {
       const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", self, "--memory-child", file, path.join(tmp, `out-${path.basename(file)}`)], { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`memory child failed: ${r.stderr}`);
-      const m = JSON.parse(r.stdout.trim().split("\n").pop()!) as { rssGrowth: number; heapGrowth: number; seconds: number; conversations: number };
-      console.log(`   ${label.padEnd(7)} RSS +${(m.rssGrowth / MB).toFixed(1)} MB, heap+buffers +${(m.heapGrowth / MB).toFixed(1)} MB  (${m.conversations} conversations in ${m.seconds.toFixed(1)} s)   goal ≤ 64 MB`);
+      const m = JSON.parse(r.stdout.trim().split("\n").pop()!) as { rssGrowth: number; heapGrowth: number; retained: number; seconds: number; conversations: number };
+      console.log(`   ${label.padEnd(7)} peak RSS +${(m.rssGrowth / MB).toFixed(1)} MB, peak heap+buffers +${(m.heapGrowth / MB).toFixed(1)} MB, live after GC +${(m.retained / MB).toFixed(1)} MB  (${m.conversations} conversations in ${m.seconds.toFixed(1)} s)   goal ≤ 64 MB`);
       rmSync(file);
     }
   } finally {
