@@ -18,37 +18,16 @@ import {
 } from "../../../shared/memory/topics.ts";
 import type { Conversation } from "../../../shared/model/conversation.ts";
 import type { CustomInstructions } from "../../../shared/model/custom-instructions.ts";
-import { gzip } from "../../../shared/shards/gzip.ts";
 import { type Manifest, parseManifest, type ShardEntry } from "../../../shared/shards/manifest.ts";
 import { readShard as readVerifiedShard } from "../../../shared/shards/shard-reader.ts";
-import { DEFAULT_SHARD_LIMITS, shardName } from "../../../shared/shards/shard-writer.ts";
-import { sha256Hex } from "../../../shared/util/sha256.ts";
 import type { ChunkInput, FactInput, FactRow, FactSource } from "./db.ts";
 
 export { mergeActivity, mergeTopics, parseManifest, pruneTopics };
 export type { ActivityByMonth, Conversation, Manifest, ShardEntry, TopicCounts };
 
-const encoder = new TextEncoder();
-
 /** Reads a shard and checks it against its manifest entry (name, size, sha256, schema, count). */
 export function readShard(bytes: Uint8Array, entry: ShardEntry): Promise<Conversation[]> {
   return readVerifiedShard(entry.name, bytes, entry);
-}
-
-/** Encodes conversations as shard number `index` (gzip NDJSON, the shared shard format). */
-export async function encodeShard(index: number, conversations: Conversation[]): Promise<{ bytes: Uint8Array; entry: ShardEntry }> {
-  const text = conversations.map((c) => JSON.stringify(c) + "\n").join("");
-  const bytes = gzip(encoder.encode(text), DEFAULT_SHARD_LIMITS.gzipLevel);
-  return {
-    bytes,
-    entry: {
-      name: shardName(index),
-      bytes: bytes.length,
-      sha256: await sha256Hex(bytes),
-      conversations: conversations.length,
-      messages: conversations.reduce((n, c) => n + c.messages.length, 0),
-    },
-  };
 }
 
 /** What one batch of conversations becomes: rows to upsert plus mergeable topic/activity counts. */

@@ -12,6 +12,7 @@ export interface Recorded {
   search: string;
   headers: Headers;
   body: string;
+  bytes: Uint8Array;
 }
 
 /** A route answer: a Response, or a JSON value (200) / [status, json]. */
@@ -25,7 +26,7 @@ export class FakeApi {
   readonly calls: Recorded[] = [];
   private readonly routes = new Map<string, Route>();
 
-  /** Answers `METHOD /path` (exact path) with `route`. */
+  /** Answers `METHOD /path` (exact path, or a prefix ending in `*`) with `route`. */
   on(methodAndPath: string, route: Route): this {
     this.routes.set(methodAndPath, route);
     return this;
@@ -40,15 +41,22 @@ export class FakeApi {
   readonly fetch: typeof fetch = async (input, init) => {
     const req = new Request(input instanceof Request ? input : String(input), init);
     const url = new URL(req.url);
+    const bytes = req.body ? new Uint8Array(await req.arrayBuffer()) : new Uint8Array(0);
     const rec: Recorded = {
       method: req.method,
       path: url.pathname,
       search: url.search,
       headers: req.headers,
-      body: req.body ? await req.text() : "",
+      body: new TextDecoder().decode(bytes),
+      bytes,
     };
     this.calls.push(rec);
-    const route = this.routes.get(`${rec.method} ${rec.path}`);
+    let route = this.routes.get(`${rec.method} ${rec.path}`);
+    if (!route) {
+      for (const [key, r] of this.routes) {
+        if (key.endsWith("*") && `${rec.method} ${rec.path}`.startsWith(key.slice(0, -1))) route = r;
+      }
+    }
     if (!route) {
       return new Response(JSON.stringify({ message: `no fake route for ${rec.method} ${rec.path}` }), {
         status: 599,

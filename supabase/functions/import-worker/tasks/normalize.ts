@@ -9,11 +9,12 @@ import { decodeUtf8 } from "../../../../shared/util/utf8.ts";
 import { sha256Hex } from "../../../../shared/util/sha256.ts";
 import { ZipStream } from "../../../../shared/zip/zip-stream.ts";
 import type { TaskContext, TaskStep } from "../context.ts";
-import { type Conversation, encodeShard, type Manifest, type ShardEntry } from "../lib.ts";
+import { DEFAULT_SHARD_LIMITS, ShardWriter } from "../../../../shared/shards/shard-writer.ts";
+import type { Conversation, Manifest, ShardEntry } from "../lib.ts";
 import { shardFolder } from "./folder.ts";
 
-/** Conversations per shard written by the server-side normalizer. */
-export const NORMALIZE_SHARD_SIZE = 200;
+/** Shard bounds: the shared defaults, so the server writes the very shards the browser would. */
+export const SERVER_SHARD_LIMITS = { ...DEFAULT_SHARD_LIMITS };
 
 const CONVERSATIONS_FILE = /^conversations(-\d+)?\.json$/i;
 const encoder = new TextEncoder();
@@ -58,6 +59,8 @@ function initial(): NormalizeCheckpoint {
 /** Conversations and counts between two shard boundaries; committed to the checkpoint on flush. */
 interface Segment {
   conversations: Conversation[];
+  /** Uncompressed NDJSON bytes of `conversations` (the shard-size rule of the shared ShardWriter). */
+  bytes: number;
   failed: number;
   empty: number;
   errors: ExportErrorInfo[];
@@ -66,7 +69,7 @@ interface Segment {
 }
 
 function newSegment(): Segment {
-  return { conversations: [], failed: 0, empty: 0, errors: [], sightings: [], format: null };
+  return { conversations: [], bytes: 0, failed: 0, empty: 0, errors: [], sightings: [], format: null };
 }
 
 /** A full segment and the (part, offset) of the first conversation after it. */
@@ -85,8 +88,9 @@ class Stop extends Error {
 
 /**
  * Server-side normalization of a raw export (API users who upload conversations.json or the
- * ZIP): reads conversations in order, writes shards of {@link NORMALIZE_SHARD_SIZE} plus, at the
- * end, `manifest.json` into `<user>/<import>/normalized/`, then queues the quick pass.
+ * ZIP): reads conversations in order and cuts shards by the shared ShardWriter's rule (so they are
+ * byte-identical to the browser's), writes them plus, at the end, `manifest.json` into
+ * `<user>/<import>/normalized/`, then queues the quick pass.
  *
  * Resumable: after each shard the checkpoint stores the (part, decompressed offset) of the first
  * conversation not yet in a shard, with the counts so far. A JSON export resumes with an HTTP
@@ -102,14 +106,27 @@ export const normalizeStep: TaskStep = async (ctx) => {
   const { stream, size } = await ctx.store.readFrom(task.storage_path, isZip ? 0 : cp.offset);
   if (size !== null && cp.part === 0 && cp.offset === 0) cp.bytes = size;
 
+  const limits = shardLimits(task.payload.shard_limits);
   let segment = newSegment();
   const closed: Closed[] = [];
   const onElement = (part: number, offset: number, raw: Uint8Array, index: number) => {
-    if (segment.conversations.length >= NORMALIZE_SHARD_SIZE) {
+    // Everything this element contributes (sightings, failure counts) must land in the segment it
+    // belongs to: the one it starts if it closes the current one, since a resume re-reads it.
+    const scratch = newSegment();
+    const c = normalizeElement(scratch, raw, { part: cp.parts[part] ?? name, index, offset });
+    const lineBytes = c ? encoder.encode(JSON.stringify(c)).length + 1 : 0;
+    if (c && segment.conversations.length > 0 &&
+      (segment.bytes + lineBytes > limits.maxShardBytes || segment.conversations.length >= limits.maxShardConversations)) {
       closed.push({ segment, part, offset });
       segment = newSegment();
     }
-    handleElement(segment, raw, { part: cp.parts[part] ?? name, index, offset });
+    if (c) segment.conversations.push(c);
+    segment.bytes += lineBytes;
+    segment.failed += scratch.failed;
+    segment.empty += scratch.empty;
+    segment.errors.push(...scratch.errors);
+    segment.sightings.push(...scratch.sightings);
+    segment.format ??= scratch.format;
     ctx.faults.itemsDone(1);
   };
   const onOversized = (part: number, offset: number, index: number, bytes: number) => {
@@ -157,12 +174,26 @@ export const normalizeStep: TaskStep = async (ctx) => {
   };
 };
 
+/** Shard bounds: the shared defaults unless the task payload (written by SQL or a test) says otherwise. */
+function shardLimits(v: unknown): { maxShardBytes: number; maxShardConversations: number } {
+  const o = (v && typeof v === "object" ? v : {}) as Record<string, unknown>;
+  const pos = (x: unknown, d: number) => (typeof x === "number" && Number.isInteger(x) && x > 0 ? x : d);
+  return {
+    maxShardBytes: pos(o.maxShardBytes, SERVER_SHARD_LIMITS.maxShardBytes),
+    maxShardConversations: pos(o.maxShardConversations, SERVER_SHARD_LIMITS.maxShardConversations),
+  };
+}
+
 /** Writes `segment` as the next shard (if it holds conversations) and moves the checkpoint. */
 async function commit(ctx: TaskContext, cp: NormalizeCheckpoint, folder: string, segment: Segment, part: number, offset: number): Promise<void> {
   if (segment.conversations.length > 0) {
-    const { bytes, entry } = await encodeShard(cp.shards.length, segment.conversations);
-    await ctx.store.write(`${folder}${entry.name}`, bytes, "application/gzip");
-    cp.shards.push(entry);
+    const writer = new ShardWriter(
+      (shard) => ctx.store.write(`${folder}${shard.name}`, shard.bytes, "application/gzip"),
+      { ...SERVER_SHARD_LIMITS, maxShardBytes: Number.MAX_SAFE_INTEGER, maxShardConversations: Number.MAX_SAFE_INTEGER },
+      cp.shards.length,
+    );
+    for (const c of segment.conversations) await writer.add(c);
+    cp.shards.push(...(await writer.finish()));
   }
   for (const c of segment.conversations) {
     cp.conversations++;
@@ -245,7 +276,8 @@ function recordFailure(seg: Segment, e: ExportError): void {
   if (seg.errors.length < MAX_RECORDED_ERRORS) seg.errors.push(e.toJSON());
 }
 
-function handleElement(seg: Segment, raw: Uint8Array, place: { part: string; index: number; offset: number }): void {
+/** Parses and normalizes one element; counts failures and empty ones in the segment. */
+function normalizeElement(seg: Segment, raw: Uint8Array, place: { part: string; index: number; offset: number }): Conversation | null {
   try {
     const value: unknown = JSON.parse(decodeUtf8(raw, place));
     let item;
@@ -256,15 +288,23 @@ function handleElement(seg: Segment, raw: Uint8Array, place: { part: string; ind
       item = normalizeClaude(value, place, DEFAULT_LIMITS.maxMessageChars);
       seg.format ??= "claude";
     } else {
-      return recordFailure(seg, new ExportError("wrong_shape", "expected a ChatGPT or Claude conversation", place));
+      recordFailure(seg, new ExportError("wrong_shape", "expected a ChatGPT or Claude conversation", place));
+      return null;
     }
     seg.sightings.push(item.customInstructions);
-    if (item.conversation.messages.length === 0) seg.empty++;
-    else seg.conversations.push(item.conversation);
+    if (item.conversation.messages.length === 0) {
+      seg.empty++;
+      return null;
+    }
+    return item.conversation;
   } catch (e) {
-    if (isExportError(e)) return recordFailure(seg, e);
+    if (isExportError(e)) {
+      recordFailure(seg, e);
+      return null;
+    }
     if (e instanceof SyntaxError) {
-      return recordFailure(seg, new ExportError("invalid_json", `expected valid JSON for the conversation, found: ${e.message}`, place));
+      recordFailure(seg, new ExportError("invalid_json", `expected valid JSON for the conversation, found: ${e.message}`, place));
+      return null;
     }
     throw e;
   }
