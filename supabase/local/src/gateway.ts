@@ -29,6 +29,19 @@ export function translateKey(cfg: StackConfig, key: string): string {
   return key;
 }
 
+/**
+ * The request target as a URL, or undefined when it cannot be parsed (e.g. an absolute-form
+ * target like `http://[/`). The Host header is not used: no surface needs it, and a malformed
+ * one must not make the parse throw.
+ */
+export function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
+}
+
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -43,7 +56,7 @@ export function createGateway(
     surfaces.find((s) => pathname === s.prefix || pathname.startsWith(`${s.prefix}/`));
 
   const server = http.createServer((req, res) => {
-    void route(req, res);
+    route(req, res).catch((error: unknown) => fail(res, "gateway", error));
   });
   // Node's default 300 s request timeout would cut long standard uploads; each surface enforces
   // its own limits (functions: the 400 s wall clock).
@@ -51,7 +64,11 @@ export function createGateway(
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
-    const url = new URL(req.url ?? "/", `http://${req.headers.host ?? `${cfg.host}:${cfg.apiPort}`}`);
+    const url = requestUrl(req);
+    if (!url) {
+      sendJson(res, 400, { message: "invalid request target" });
+      return;
+    }
     res.on("finish", () => {
       if (!cfg.logRequests) return;
       const ms = (performance.now() - started).toFixed(1);
@@ -80,23 +97,28 @@ export function createGateway(
     try {
       await surface.handle({ req, res, path: url.pathname.slice(surface.prefix.length) || "/", url });
     } catch (error) {
-      if (res.headersSent) {
-        res.destroy(error as Error);
-        return;
-      }
-      if (error instanceof PayloadTooLargeError) {
-        sendJson(res, 413, { message: error.message });
-        return;
-      }
-      log(`error in ${surface.prefix}: ${(error as Error).stack ?? error}`);
-      sendJson(res, 500, { message: "internal error in the local stack" });
+      fail(res, surface.prefix, error);
     }
   }
 
+  /** Answers an error no surface handled: 413 for oversized bodies, else a logged 500. */
+  function fail(res: ServerResponse, where: string, error: unknown): void {
+    if (res.headersSent) {
+      res.destroy(error as Error);
+      return;
+    }
+    if (error instanceof PayloadTooLargeError) {
+      sendJson(res, 413, { message: error.message });
+      return;
+    }
+    log(`error in ${where}: ${(error as Error).stack ?? error}`);
+    sendJson(res, 500, { message: "internal error in the local stack" });
+  }
+
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const surface = find(url.pathname);
-    if (!surface?.upgrade) {
+    const url = requestUrl(req);
+    const surface = url && find(url.pathname);
+    if (!url || !surface?.upgrade) {
       socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
       return;
     }
