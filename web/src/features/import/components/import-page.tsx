@@ -1,5 +1,6 @@
 import { useId, useRef, type ChangeEvent } from "react";
-import { useNavigate } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
+import { useImportStatus } from "../../import-status/api/get-import-status.ts";
 import { useImportExport } from "../hooks/use-import-export.ts";
 import { ImportFailure } from "../hooks/run-import.ts";
 import { formatBytes } from "../utils/import-errors.ts";
@@ -13,6 +14,8 @@ import { ImportProgressView } from "./import-progress.tsx";
 export default function ImportPage({ userId }: { userId: string }) {
   const navigate = useNavigate();
   const importing = useImportExport(userId);
+  const status = useImportStatus(userId);
+  const running = status.data?.import_status === "processing" || status.data?.full_pass_status === "processing";
   const input = useRef<HTMLInputElement>(null);
   const hintId = useId();
 
@@ -27,6 +30,12 @@ export default function ImportPage({ userId }: { userId: string }) {
   return (
     <section aria-labelledby="import-title">
       <h1 id="import-title">Import your ChatGPT export</h1>
+      {running && !importing.isPending ? (
+        <p className="card muted">
+          Your last import is still being processed — follow it in the banner above, or <Link to="/chat">start chatting</Link>.
+          A new import can start once it has finished.
+        </p>
+      ) : null}
       <div className="card">
         <p id={hintId}>
           In ChatGPT, open <em>Settings → Data controls → Export data</em> and download the ZIP from the email. Choose that
