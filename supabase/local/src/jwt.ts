@@ -6,11 +6,24 @@ export interface ProjectClaims extends JWTPayload {
   sub?: string;
 }
 
+/** Why a token was refused: wrong shape, past `exp`, bad signature, or anything else. */
+export type JwtFailure = "malformed" | "expired" | "signature" | "invalid";
+
 /** Raised when a bearer token is missing, malformed, badly signed or expired. */
 export class JwtError extends Error {
-  constructor(message: string, readonly expired = false) {
+  constructor(
+    message: string,
+    readonly reason: JwtFailure = "invalid",
+    /** The verifier's own words (jose's message), for surfaces that echo them. */
+    readonly detail: string = message,
+  ) {
     super(message);
     this.name = "JwtError";
+  }
+
+  /** True when the token was well formed and signed but is past its `exp`. */
+  get expired(): boolean {
+    return this.reason === "expired";
   }
 }
 
@@ -24,25 +37,32 @@ export async function signJwt(claims: Record<string, unknown>, secret: string): 
 }
 
 /**
- * Verifies an HS256 token's signature and `exp` (only those, like PostgREST) and returns its
- * claims. Throws {@link JwtError} naming what was wrong.
+ * Verifies an HS256 token's shape, signature and `exp` (only those, like PostgREST and the
+ * functions runtime) and returns its payload. Every other `alg`, `none` included, is refused.
+ * Throws {@link JwtError} saying why.
+ */
+export async function verifyHs256(token: string, secret: string): Promise<JWTPayload> {
+  const parts = token.split(".").length;
+  if (parts !== 3) throw new JwtError(`Expected 3 parts in JWT; got ${parts}`, "malformed");
+  try {
+    return (await jwtVerify(token, key(secret), { algorithms: ["HS256"] })).payload;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const detail = (error as Error).message;
+    if (code === "ERR_JWT_EXPIRED") throw new JwtError("JWT expired", "expired", detail);
+    const reason = code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED" ? "signature" : "invalid";
+    throw new JwtError(`invalid JWT: ${detail}`, reason, detail);
+  }
+}
+
+/**
+ * {@link verifyHs256} plus a non-empty `role` claim, which every project JWT (keys and user
+ * tokens) carries. Returns the claims; throws {@link JwtError} naming what was wrong.
  */
 export async function verifyJwt(token: string, secret: string): Promise<ProjectClaims> {
-  if (token.split(".").length !== 3) {
-    throw new JwtError(`Expected 3 parts in JWT; got ${token.split(".").length}`);
-  }
-  try {
-    const { payload } = await jwtVerify(token, key(secret), { algorithms: ["HS256"] });
-    if (typeof payload.role !== "string" || payload.role === "") {
-      throw new JwtError("JWT has no role claim");
-    }
-    return payload as ProjectClaims;
-  } catch (error) {
-    if (error instanceof JwtError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code === "ERR_JWT_EXPIRED") throw new JwtError("JWT expired", true);
-    throw new JwtError(`invalid JWT: ${(error as Error).message}`);
-  }
+  const payload = await verifyHs256(token, secret);
+  if (typeof payload.role !== "string" || payload.role === "") throw new JwtError("JWT has no role claim");
+  return payload as ProjectClaims;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */

@@ -3,9 +3,9 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { jwtVerify } from "jose";
 import { apiUrl, dbUrl, type StackConfig } from "../config.ts";
 import { CORS_HEADERS } from "../http.ts";
+import { verifyHs256 } from "../jwt.ts";
 import type { ApiRequest, Surface, SurfaceContext } from "../surface.ts";
 import { readSecrets, SettingsFile } from "./settings.ts";
 import { BootError, FunctionWorker, type WorkerSpec } from "./worker.ts";
@@ -344,7 +344,7 @@ export async function checkJwt(cfg: StackConfig, authorization: string | undefin
   const [scheme, token] = authorization.split(" ");
   if (scheme !== "Bearer") return "Error: Auth header is not 'Bearer {token}'";
   try {
-    await jwtVerify(token ?? "", new TextEncoder().encode(cfg.jwtSecret), { algorithms: ["HS256"] });
+    await verifyHs256(token ?? "", cfg.jwtSecret);
     return undefined;
   } catch {
     return "Invalid JWT";

@@ -2,8 +2,7 @@
  * PostgREST's request authentication: the bearer JWT's signature and `exp` only; no token or no
  * `role` claim means the anonymous role.
  */
-import { jwtVerify } from "jose";
-import { bearerToken } from "../jwt.ts";
+import { bearerToken, JwtError, verifyHs256 } from "../jwt.ts";
 import { PgrstError } from "./errors.ts";
 
 /** The role to switch to and the claims exposed as `request.jwt.claims`. */
@@ -18,6 +17,20 @@ function jwtError(code: string, message: string): PgrstError {
   });
 }
 
+/** PostgREST's words for each way a token fails. */
+function refusal(error: JwtError): PgrstError {
+  switch (error.reason) {
+    case "expired":
+      return jwtError("PGRST303", "JWT expired");
+    case "malformed":
+      return jwtError("PGRST301", error.message);
+    case "signature":
+      return jwtError("PGRST301", "JWSError JWSInvalidSignature");
+    default:
+      return jwtError("PGRST301", `JWSError ${error.detail}`);
+  }
+}
+
 /**
  * Verifies `Authorization: Bearer <jwt>` with the project secret (HS256). Throws 401 PGRST303
  * "JWT expired" or 401 PGRST301 for any other problem.
@@ -25,16 +38,12 @@ function jwtError(code: string, message: string): PgrstError {
 export async function authenticate(authorization: string | undefined, secret: string): Promise<RequestAuth> {
   const token = bearerToken(authorization);
   if (!token) return { role: "anon", claims: { role: "anon" } };
-  const parts = token.split(".").length;
-  if (parts !== 3) throw jwtError("PGRST301", `Expected 3 parts in JWT; got ${parts}`);
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"] });
+    const payload = await verifyHs256(token, secret);
     const role = typeof payload.role === "string" && payload.role !== "" ? payload.role : "anon";
     return { role, claims: payload as Record<string, unknown> };
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ERR_JWT_EXPIRED") throw jwtError("PGRST303", "JWT expired");
-    if (code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") throw jwtError("PGRST301", "JWSError JWSInvalidSignature");
-    throw jwtError("PGRST301", `JWSError ${(error as Error).message}`);
+    if (error instanceof JwtError) throw refusal(error);
+    throw error;
   }
 }

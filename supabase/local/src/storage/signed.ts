@@ -1,7 +1,6 @@
-import { jwtVerify } from "jose";
 import { withClaims } from "../db.ts";
 import { readJson, sendJson } from "../http.ts";
-import { signJwt } from "../jwt.ts";
+import { JwtError, signJwt, verifyHs256 } from "../jwt.ts";
 import { authorize, type StorageCall } from "./context.ts";
 import { sendObject } from "./download.ts";
 import { ERRORS, fromPgError } from "./errors.ts";
@@ -45,11 +44,10 @@ async function verifySigned(
   if (!token) throw ERRORS.invalidSignature("Missing token");
   let payload: SignedPayload;
   try {
-    payload = (await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ["HS256"] }))
-      .payload as unknown as SignedPayload;
+    payload = (await verifyHs256(token, secret)) as unknown as SignedPayload;
   } catch (error) {
-    if ((error as { code?: string }).code === "ERR_JWT_EXPIRED") throw ERRORS.invalidJwt("jwt expired");
-    throw ERRORS.invalidJwt((error as Error).message);
+    if (!(error instanceof JwtError)) throw error;
+    throw ERRORS.invalidJwt(error.expired ? "jwt expired" : error.detail);
   }
   if (payload.url !== url || ("upsert" in payload) !== (purpose === "upload")) {
     throw ERRORS.invalidSignature();
