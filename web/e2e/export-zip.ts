@@ -18,6 +18,16 @@ export async function fixtureExportZip(): Promise<Buffer> {
   return Buffer.from(zip);
 }
 
+/** A newer-format export ZIP (split conversations files + export_manifest.json) with no broken conversation. */
+export async function splitExportZip(): Promise<Buffer> {
+  const dir = path.resolve(import.meta.dirname, "../../shared/fixtures/chatgpt-split");
+  const files: Record<string, Uint8Array> = {};
+  for (const name of ["conversations-000.json", "conversations-001.json", "export_manifest.json"]) {
+    files[name] = new Uint8Array(await fs.readFile(path.join(dir, name)));
+  }
+  return Buffer.from(zipSync(files));
+}
+
 /**
  * A `conversations.json` with one conversation of about 11.7 million characters of random text
  * (three messages just under the 4 Mi-character cap): its shard compresses to well over 6 MB,

@@ -4,7 +4,7 @@ import type { ImportStatus } from "../../../../../shared/import-status.ts";
 export function failureReason(status: ImportStatus): string {
   const raw = (status.full_pass_status === "failed" ? status.full_pass_error : status.import_error ?? status.full_pass_error)?.trim();
   if (status.stale) return "The background worker stopped responding before it finished.";
-  if (status.full_pass_error_kind === "permanent") {
+  if (status.full_pass_error_kind === "permanent" || status.retry_blocked_reason === "permanent_failure") {
     return raw
       ? `Your export could not be read: ${raw}`
       : "Your export could not be read. Uploading it again usually fixes this.";
