@@ -2,26 +2,6 @@ import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../config.ts";
 import { passwordStrengthError } from "./password.ts";
 import { loadAuthSettings, PASSWORD_REQUIREMENTS } from "./settings.ts";
-import { parseTomlScalars } from "./toml.ts";
-
-describe("parseTomlScalars()", () => {
-  it("reads booleans, numbers and strings per section and skips comments and arrays", () => {
-    const toml = parseTomlScalars(`
-      # top
-      [auth]
-      enabled = true
-      jwt_expiry = 3_600 # one hour
-      site_url = "http://x#y"
-      additional_redirect_urls = ["a", "b"]
-      [auth.email]
-      enable_confirmations = false
-    `);
-    expect(toml).toEqual({
-      auth: { enabled: true, jwt_expiry: 3600, site_url: "http://x#y" },
-      "auth.email": { enable_confirmations: false },
-    });
-  });
-});
 
 describe("loadAuthSettings()", () => {
   it("reads the project's config.toml: anonymous sign-ins on, auto-confirm, 10 s reuse interval", () => {

@@ -1,7 +1,6 @@
-import fs from "node:fs";
 import path from "node:path";
 import { apiUrl, type StackConfig } from "../config.ts";
-import { parseTomlScalars, type TomlScalars } from "./toml.ts";
+import { readTomlScalars } from "../toml.ts";
 
 /** The GoTrue settings the local auth surface honours (names follow `config.toml [auth]`). */
 export interface AuthSettings {
@@ -52,8 +51,7 @@ export const PASSWORD_REQUIREMENTS: Record<string, string[]> = {
  * `password_requirements` value GoTrue would also refuse.
  */
 export function loadAuthSettings(cfg: StackConfig, overrides: Partial<AuthSettings> = {}): AuthSettings {
-  const file = path.join(cfg.supabaseDir, "config.toml");
-  const toml: TomlScalars = fs.existsSync(file) ? parseTomlScalars(fs.readFileSync(file, "utf8")) : {};
+  const toml = readTomlScalars(path.join(cfg.supabaseDir, "config.toml"));
   const auth = toml["auth"] ?? {};
   const email = toml["auth.email"] ?? {};
   const sms = toml["auth.sms"] ?? {};

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
+import { readTomlScalars, type TomlScalars } from "../toml.ts";
 
 /** Per-function settings from `config.toml` `[functions.<name>]` (the keys this stack honours). */
 export interface FunctionSettings {
@@ -17,35 +18,21 @@ export interface FunctionSettings {
 const DEFAULTS: FunctionSettings = { verifyJwt: true, enabled: true };
 
 /**
- * Reads the `[functions.<name>]` tables of a Supabase `config.toml`. Only what this stack
- * needs: table headers, `key = true|false` and `key = "string"` lines; everything else is
- * ignored, so the file stays the one the real CLI reads.
+ * The `[functions.<name>]` tables of a Supabase `config.toml` (`verify_jwt`, `enabled`,
+ * `entrypoint`, `import_map`); every other key is ignored, so the file stays the one the real
+ * CLI reads.
  */
-export function parseFunctionSettings(toml: string): Map<string, FunctionSettings> {
+export function functionSettings(toml: TomlScalars): Map<string, FunctionSettings> {
   const result = new Map<string, FunctionSettings>();
-  let current: FunctionSettings | undefined;
-  for (const raw of toml.split(/\r?\n/)) {
-    const line = raw.replace(/\s+#.*$/, "").replace(/^#.*$/, "").trim();
-    if (line === "") continue;
-    const table = line.match(/^\[\s*([^\]]+?)\s*\]$/);
-    if (table) {
-      const name = table[1]!.match(/^functions\.(?:"([^"]+)"|([A-Za-z0-9_-]+))$/);
-      const fn = name?.[1] ?? name?.[2];
-      if (fn) {
-        current = result.get(fn) ?? { ...DEFAULTS };
-        result.set(fn, current);
-      } else {
-        current = undefined;
-      }
-      continue;
-    }
-    if (!current) continue;
-    const flag = line.match(/^([A-Za-z0-9_]+)\s*=\s*(true|false)$/);
-    if (flag?.[1] === "verify_jwt") current.verifyJwt = flag[2] === "true";
-    if (flag?.[1] === "enabled") current.enabled = flag[2] === "true";
-    const text = line.match(/^([A-Za-z0-9_]+)\s*=\s*"([^"]*)"$/);
-    if (text?.[1] === "entrypoint") current.entrypoint = text[2];
-    if (text?.[1] === "import_map") current.importMap = text[2];
+  for (const [section, values] of Object.entries(toml)) {
+    const name = section.match(/^functions\.([^.]+)$/)?.[1];
+    if (!name) continue;
+    const settings: FunctionSettings = { ...DEFAULTS };
+    if (typeof values["verify_jwt"] === "boolean") settings.verifyJwt = values["verify_jwt"];
+    if (typeof values["enabled"] === "boolean") settings.enabled = values["enabled"];
+    if (typeof values["entrypoint"] === "string") settings.entrypoint = values["entrypoint"];
+    if (typeof values["import_map"] === "string") settings.importMap = values["import_map"];
+    result.set(name, settings);
   }
   return result;
 }
@@ -67,7 +54,7 @@ export class SettingsFile {
     const mtimeMs = existsSync(this.file) ? statSync(this.file).mtimeMs : 0;
     if (mtimeMs === this.mtimeMs) return;
     this.mtimeMs = mtimeMs;
-    this.settings = mtimeMs === 0 ? new Map() : parseFunctionSettings(readFileSync(this.file, "utf8"));
+    this.settings = functionSettings(readTomlScalars(this.file));
   }
 }
 

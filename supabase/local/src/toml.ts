@@ -1,7 +1,10 @@
+import { existsSync, readFileSync } from "node:fs";
+
 /**
  * A deliberately small reader for the scalar settings of `supabase/config.toml`: `[section]`
  * headers and `key = value` lines whose value is a boolean, a number or a quoted string.
- * Arrays, inline tables and multi-line strings are skipped (the auth surface needs none of them).
+ * Arrays, inline tables, arrays of tables and multi-line strings are skipped (auth and
+ * functions need none of them).
  */
 
 /** Scalar values by section, then key: `{ auth: { jwt_expiry: 3600 }, "auth.email": {…} }`. */
@@ -14,9 +17,10 @@ export function parseTomlScalars(text: string): TomlScalars {
   for (const raw of text.split(/\r?\n/)) {
     const line = stripComment(raw).trim();
     if (line === "") continue;
-    const header = line.match(/^\[([A-Za-z0-9_.\-"]+)\]$/);
-    if (header?.[1]) {
-      section = header[1].replaceAll('"', "");
+    if (line.startsWith("[")) {
+      // `[a.b]`, `[ a . "b" ]`; an array of tables (`[[x]]`) opens a section nothing reads.
+      const header = line.match(/^\[\s*([A-Za-z0-9_.\-"\s]+?)\s*\]$/);
+      section = header?.[1] ? header[1].replaceAll('"', "").replace(/\s*\.\s*/g, ".") : line;
       continue;
     }
     const pair = line.match(/^([A-Za-z0-9_\-]+)\s*=\s*(.+)$/);
@@ -26,6 +30,11 @@ export function parseTomlScalars(text: string): TomlScalars {
     (out[section] ??= {})[pair[1]] = value;
   }
   return out;
+}
+
+/** {@link parseTomlScalars} of a file; a missing file has no settings. */
+export function readTomlScalars(file: string): TomlScalars {
+  return existsSync(file) ? parseTomlScalars(readFileSync(file, "utf8")) : {};
 }
 
 function scalar(text: string): string | number | boolean | undefined {
