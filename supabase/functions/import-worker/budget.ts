@@ -11,6 +11,11 @@ export function rssBytes(): number {
   return Deno.memoryUsage().rss;
 }
 
+/** JS heap in use, in bytes. */
+export function heapBytes(): number {
+  return Deno.memoryUsage().heapUsed;
+}
+
 /**
  * The resources one invocation may spend. Hosted allows 2 s of CPU per request and 150–400 s of
  * wall clock; we aim at half the CPU and a fraction of the wall clock so a step in flight always
@@ -50,6 +55,14 @@ export class Budget {
   /** True once either limit is reached: the current step should save its progress and stop. */
   exhausted(): boolean {
     return this.cpuUsed() >= this.cpuLimitMs || this.wallUsed() >= this.wallLimitMs;
+  }
+
+  /**
+   * True when another piece of work costing about `cpuMs` (e.g. what the last batch cost) still
+   * fits in the budget: steps stop *before* overshooting rather than after.
+   */
+  fits(cpuMs: number): boolean {
+    return this.cpuUsed() + cpuMs <= this.cpuLimitMs && this.wallUsed() < this.wallLimitMs;
   }
 
   /** True while less than `fraction` of both limits is used (room to start another task). */

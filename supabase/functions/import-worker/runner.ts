@@ -1,5 +1,5 @@
 import { isExportError } from "../../../shared/errors.ts";
-import { Budget, cpuMs, rssBytes } from "./budget.ts";
+import { Budget, cpuMs, heapBytes, rssBytes } from "./budget.ts";
 import type { TaskContext, TaskStep } from "./context.ts";
 import type { WorkerDb } from "./db.ts";
 import { FaultPlan, InjectedFailure } from "./faults.ts";
@@ -49,6 +49,7 @@ export interface StepReport {
   cpuMs: number;
   wallMs: number;
   rssBytes: number;
+  heapBytes: number;
   error?: string;
 }
 
@@ -85,6 +86,14 @@ export async function runInvocation(deps: RunnerDeps, request: WorkerRequest = {
     }
     report.cpuMs = budget.cpuUsed();
     report.wallMs = budget.wallUsed();
+    // One machine-readable line per invocation (the bench and operators read these from the logs).
+    log(`engram-invocation ${JSON.stringify({
+      worker: report.worker,
+      stopped: report.stopped,
+      cpuMs: Math.round(report.cpuMs),
+      wallMs: Math.round(report.wallMs),
+      steps: report.steps.map((s) => ({ kind: s.kind, outcome: s.outcome, cpuMs: Math.round(s.cpuMs), rssMb: +(s.rssBytes / 1048576).toFixed(1), heapMb: +(s.heapBytes / 1048576).toFixed(1) })),
+    })}`);
     return report;
   };
 
@@ -120,6 +129,7 @@ async function runStep(
     cpuMs: (deps.clocks?.cpu ?? cpuMs)() - cpu0,
     wallMs: performance.now() - wall0,
     rssBytes: rssBytes(),
+    heapBytes: heapBytes(),
     ...(error ? { error } : {}),
   });
 

@@ -38,10 +38,10 @@ Deno.test("runInvocation() takes a shard set through quick pass, shards and fina
 
 Deno.test("runInvocation() re-invokes itself with the task in hand when a shard runs out of budget", async () => {
   const p = new FakePlatform();
-  await shardSet(p, 60, 60);
+  await shardSet(p, 250, 250);
   const cpu = new ManualClock();
   p.api.on("POST /rest/v1/rpc/worker_upsert_chunks", (r) => {
-    cpu.advance(600);
+    cpu.advance(400);
     const body = JSON.parse(r.body);
     for (const c of body.p_chunks) p.chunks.set(`${c.conversation_id}#${c.chunk_index}`, c);
     return body.p_chunks.length;
@@ -58,7 +58,7 @@ Deno.test("runInvocation() re-invokes itself with the task in hand when a shard 
 
 Deno.test("runInvocation() drops a task whose lease was lost without completing it", async () => {
   const p = new FakePlatform();
-  await shardSet(p, 60, 60);
+  await shardSet(p, 250, 250);
   p.loseLeaseAfterHeartbeats = 0;
   const { drain } = fakeRunner(p);
   const reports = await drain(3);

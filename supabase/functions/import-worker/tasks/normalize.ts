@@ -133,12 +133,16 @@ export const normalizeStep: TaskStep = async (ctx) => {
     recordFailure(segment, new ExportError("too_large", `expected a conversation of at most ${DEFAULT_LIMITS.maxConversationBytes} bytes, found one of ${bytes} bytes`, { part: cp.parts[part] ?? name, index, offset }));
   };
   /** Writes every closed segment as a shard, saving the checkpoint after each; may stop the step. */
+  let segmentStart = ctx.budget.cpuUsed();
   const drain = async () => {
     while (closed.length > 0) {
       const c = closed.shift()!;
       await commit(ctx, cp, folder, c.segment, c.part, c.offset);
       if (!(await ctx.heartbeat(cp as unknown as Record<string, unknown>))) throw new Stop("lost");
-      if (ctx.budget.exhausted()) throw new Stop("yield");
+      // Stop before the next shard would overshoot: it will cost about what this one did.
+      const cost = ctx.budget.cpuUsed() - segmentStart;
+      segmentStart = ctx.budget.cpuUsed();
+      if (!ctx.budget.fits(cost)) throw new Stop("yield");
     }
   };
 

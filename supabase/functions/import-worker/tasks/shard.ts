@@ -5,7 +5,7 @@ import { TaskError } from "../types.ts";
 import { shardFolder } from "./folder.ts";
 
 /** Conversations written per database round trip (and per heartbeat). */
-export const SHARD_BATCH = 25;
+export const SHARD_BATCH = 100;
 
 /** Progress of a shard task, saved with every heartbeat. */
 interface ShardCheckpoint {
@@ -38,6 +38,7 @@ export const shardStep: TaskStep = async (ctx) => {
   };
   const conversations = await readShard(await ctx.store.read(`${shardFolder(task)}${entry.data.name}`), entry.data);
 
+  let batchStart = ctx.budget.cpuUsed();
   for (let i = cp.next; i < conversations.length; i += SHARD_BATCH) {
     const batch = conversations.slice(i, i + SHARD_BATCH);
     const rows = await analyzeBatch(batch);
@@ -52,7 +53,9 @@ export const shardStep: TaskStep = async (ctx) => {
     if (cp.next < conversations.length) {
       const checkpoint = cp as unknown as Record<string, unknown>;
       if (!(await ctx.heartbeat(checkpoint))) return { type: "lost" };
-      if (ctx.budget.exhausted()) return { type: "yield", checkpoint };
+      const cost = ctx.budget.cpuUsed() - batchStart;
+      batchStart = ctx.budget.cpuUsed();
+      if (!ctx.budget.fits(cost)) return { type: "yield", checkpoint };
     }
   }
   return {
