@@ -355,7 +355,7 @@ describe("realtime postgres_changes", () => {
 
   it("the server closes the channel when the token's exp passes", async () => {
     const alice = await makeUser();
-    const sub = await subscribe(await realtimeClient(await mintJwt(alice.id, 2)), [{ event: "*", table: FULL }]);
+    const sub = await subscribe(await realtimeClient(await mintJwt(alice.id, 3)), [{ event: "*", table: FULL }]);
     await sub.statuses.next((s) => s.status === "CLOSED", 10_000);
     const system = await sub.system.next((p) => p.status === "error");
     expect(String(system.message)).toContain("expired");
