@@ -15,8 +15,16 @@ export async function setup(project: TestProject): Promise<void> {
   process.env.VITE_SUPABASE_URL = apiUrl;
   process.env.VITE_SUPABASE_ANON_KEY = DEMO_ANON_KEY;
   const configFile = path.join(import.meta.dirname, "..", "vite.config.ts");
-  const outDir = path.join(import.meta.dirname, "..", "..", ".state", "e2e-dist");
-  await build({ configFile, logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  const outDir = path.join(import.meta.dirname, "..", "..", ".state", `e2e-dist-${port}`);
+  // Vitest runs with NODE_ENV=test, which would make Vite bundle React's development build;
+  // the browser tests must exercise the production bundle users get.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = "production";
+  try {
+    await build({ configFile, mode: "production", logLevel: "warn", build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   server = await preview({ configFile, logLevel: "warn", build: { outDir }, preview: { port, strictPort: true } });
   project.provide("webUrl", `http://127.0.0.1:${port}`);
 }
