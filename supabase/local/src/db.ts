@@ -30,6 +30,9 @@ export function createPool(cfg: StackConfig, max = 20): pg.Pool {
   const pool = new pg.Pool({ connectionString: dbUrl(cfg), max, application_name: "engram-local" });
   // An idle client that loses its server (stack restart) must not crash the process.
   pool.on("error", () => {});
+  // Nor may a checked-out one (pg-pool listens only while a client is idle): its queries
+  // reject with the error, and the pool drops the client on release.
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 
