@@ -2,7 +2,7 @@ import { useId, useRef, type ChangeEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { useImportStatus } from "../../import-status/api/get-import-status.ts";
 import { useImportExport } from "../hooks/use-import-export.ts";
-import { ImportFailure } from "../hooks/run-import.ts";
+import { ImportFailure } from "../api/run-import.ts";
 import { formatBytes } from "../utils/import-errors.ts";
 import { ImportProgressView } from "./import-progress.tsx";
 

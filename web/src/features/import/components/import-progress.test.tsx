@@ -1,6 +1,6 @@
 import { render, screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { initialProgress, type ImportProgress } from "../hooks/run-import.ts";
+import { initialProgress, type ImportProgress } from "../api/run-import.ts";
 import { ImportProgressView } from "./import-progress.tsx";
 
 function progress(overrides: Partial<ImportProgress> = {}): ImportProgress {

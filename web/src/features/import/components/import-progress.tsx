@@ -1,4 +1,4 @@
-import type { ImportProgress } from "../hooks/run-import.ts";
+import type { ImportProgress } from "../api/run-import.ts";
 import { formatBytes } from "../utils/import-errors.ts";
 
 const STAGE_TEXT: Record<ImportProgress["stage"], string> = {

@@ -5,7 +5,7 @@ import { useSupabase } from "../../../lib/supabase-context.tsx";
 import { importStatusKeys } from "../../import-status/api/query-keys.ts";
 import { importKeys } from "../api/query-keys.ts";
 import { startNormalizeWorker } from "../worker/start-normalize-worker.ts";
-import { initialProgress, runImport, type ImportProgress } from "./run-import.ts";
+import { initialProgress, runImport, type ImportProgress } from "../api/run-import.ts";
 
 /**
  * Imports a chosen export: a mutation around {@link runImport} (worker → shards → Storage →

@@ -1,8 +1,8 @@
 import type { SupabaseClient } from "@supabase/supabase-js";
 import type { Manifest } from "../../../../../shared/shards/manifest.ts";
-import { listStoredObjects } from "../api/list-stored-objects.ts";
-import { shardFolder, triggerImport, type ImportAccepted } from "../api/trigger-import.ts";
-import { uploadObject } from "../api/upload-object.ts";
+import { listStoredObjects } from "./list-stored-objects.ts";
+import { shardFolder, triggerImport, type ImportAccepted } from "./trigger-import.ts";
+import { uploadObject } from "./upload-object.ts";
 import { exportProblem, fileProblem, serverProblem, type ImportProblem } from "../utils/import-errors.ts";
 import { markImportTriggered, openImportRecord } from "../utils/import-record.ts";
 import type { FromNormalizeWorker, ParseProgress, ToNormalizeWorker } from "../worker/messages.ts";
