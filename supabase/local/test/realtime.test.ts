@@ -17,7 +17,7 @@ import { createGateway } from "../src/gateway.ts";
 import { signJwt } from "../src/jwt.ts";
 import { createRealtimeSurface } from "../src/realtime/index.ts";
 import type { Surface } from "../src/surface.ts";
-import { client, sql, stackInfo } from "./clients.ts";
+import { client, newUser, sql, stackInfo } from "./clients.ts";
 
 /**
  * Realtime postgres_changes through the official realtime-js (inside supabase-js 2.109.0):
@@ -224,6 +224,16 @@ describe("realtime postgres_changes", () => {
     const del = await anonSub.changes.next((e) => e.eventType === "DELETE");
     expect(del.old).toEqual({ id: aliceId });
     expect(anonSub.changes.events.filter((e) => e.eventType !== "DELETE")).toEqual([]);
+  });
+
+  it("a signed-in supabase-js client subscribes with its session token, no setAuth needed", async () => {
+    const [me, other] = [await newUser("rt"), await newUser("rt")];
+    clients.push(me.client);
+    const sub = await subscribe(me.client, [{ event: "INSERT", table: FULL }]);
+    await insert(FULL, { user_id: other.id, body: "not mine" });
+    const id = await insert(FULL, { user_id: me.id, body: "mine" });
+    expect((await sub.changes.next()).new).toMatchObject({ id, user_id: me.id });
+    expect(sub.changes.events).toHaveLength(1);
   });
 
   it("old holds only the primary key when the table keeps the default replica identity", async () => {
