@@ -2,7 +2,7 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { StackConfig } from "./config.ts";
-import { CORS_HEADERS, PayloadTooLargeError, sendJson } from "./http.ts";
+import { CORS_HEADERS, header, PayloadTooLargeError, sendJson } from "./http.ts";
 import type { Surface } from "./surface.ts";
 
 /**
@@ -40,10 +40,6 @@ export function requestUrl(req: IncomingMessage): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-function first(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The gateway's HTTP server: key rewrite, CORS, prefix routing, one log line per request. */
@@ -86,13 +82,9 @@ export function createGateway(
       sendJson(res, 404, { message: "no Route matched with those values" });
       return;
     }
-    const authorization = resolveAuthorization(
-      cfg,
-      first(req.headers.authorization),
-      first(req.headers.apikey),
-    );
+    const apikey = header(req, "apikey");
+    const authorization = resolveAuthorization(cfg, header(req, "authorization"), apikey);
     if (authorization) req.headers.authorization = authorization;
-    const apikey = first(req.headers.apikey);
     if (apikey) req.headers.apikey = translateKey(cfg, apikey);
     try {
       await surface.handle({ req, res, path: url.pathname.slice(surface.prefix.length) || "/", url });

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type pg from "pg";
 import { withClaims } from "../db.ts";
-import { header, readBody } from "../http.ts";
+import { header, headerRecord, readBody } from "../http.ts";
 import type { ApiRequest } from "../surface.ts";
 import { authenticate } from "./auth.ts";
 import { PgrstError, singularityError, toPgrstError } from "./errors.ts";
@@ -77,7 +77,7 @@ export async function handleRest(ctx: RestContext, { req, res, path, url }: ApiR
       {
         role: auth.role,
         claims: auth.claims,
-        headers: lowerCaseHeaders(req),
+        headers: headerRecord(req),
         method,
         path,
         settings: { "request.cookies": JSON.stringify(parseCookies(header(req, "cookie"))) },
@@ -169,14 +169,6 @@ async function readJsonBody(req: IncomingMessage, rpc: boolean): Promise<unknown
 
 function isEmptyObject(value: unknown): boolean {
   return typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;
-}
-
-function lowerCaseHeaders(req: IncomingMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return out;
 }
 
 function parseCookies(header: string | undefined): Record<string, string> {

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { RequestClaims } from "../db.ts";
+import { headerRecord } from "../http.ts";
 import { bearerToken, JwtError, verifyJwt, type ProjectClaims } from "../jwt.ts";
 import { ERRORS } from "./errors.ts";
 
@@ -59,15 +60,10 @@ export function requestClaims(
   operation: StorageOperation,
   path: string,
 ): RequestClaims {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
   return {
     role: caller.role,
     claims: caller.claims,
-    headers,
+    headers: headerRecord(req),
     method: req.method ?? "",
     path,
     settings: {
