@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Browser, BrowserContext, CDPSession, Page } from "playwright-core";
+import type { Browser, BrowserContext, CDPSession, Page, WebSocket as PageSocket } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { sql } from "../../supabase/local/test/clients.ts";
 import { launchChromium, screenshot } from "./browser.ts";
@@ -107,6 +107,10 @@ describe("the web app in Chromium", () => {
     const second = await context.newPage();
     await trackSockets(second);
     const cdp = await context.newCDPSession(second);
+    const openSockets: PageSocket[] = [];
+    second.on("websocket", (ws) => {
+      if (ws.url().includes("/realtime/v1/")) openSockets.push(ws);
+    });
     await second.goto(`${webUrl}/chat`);
     await second.getByRole("heading", { name: "Chat with your memory" }).waitFor({ timeout: WAIT });
 
@@ -126,7 +130,11 @@ describe("the web app in Chromium", () => {
     await banner(second, "processing").waitFor({ timeout: WAIT });
 
     // 4. Cut page two's network (Realtime socket closed, offline) while the pass is running.
+    expect(openSockets.length).toBeGreaterThan(0);
+    const closed = openSockets.length;
     await cutNetwork(second, cdp);
+    // Every socket page two had open (its Realtime connection) is closed now.
+    await expect.poll(() => openSockets.filter((ws) => ws.isClosed()).length).toBe(closed);
 
     // 5. Chat from quick_ready on: a known fact (from the custom instructions) with its source.
     const first = await ask(page, "What do I do as a nurse?");
@@ -145,7 +153,9 @@ describe("the web app in Chromium", () => {
     expect(await banner(second, "processing").count()).toBe(1);
     await screenshot(second, "04-second-page-cut-off");
     // Back online: it resubscribes, refetches, and shows the failure.
+    const reconnected = second.waitForEvent("websocket", { predicate: (ws) => ws.url().includes("/realtime/v1/"), timeout: WAIT });
     await restoreNetwork(cdp);
+    await reconnected;
     await banner(second, "failed").waitFor({ timeout: WAIT });
     await screenshot(second, "05-second-page-after-reconnect");
 
