@@ -29,6 +29,10 @@ describe("FullPassBanner", () => {
     expect(within(banner!).queryByRole("button")).toBeNull();
   });
 
+  it("FullPassBanner() words the stage names the database records", () => {
+    expect(renderBanner(importStatus({ import_stage: "retry_queued" }))!.textContent).toContain("— retry queued");
+  });
+
   it("FullPassBanner() clamps progress to 0..100 when the row carries an odd value", () => {
     const status = { ...importStatus(), progress_percent: 140 } as ImportStatus;
     expect(renderBanner(status)!.textContent).toContain("100 %");

@@ -1,6 +1,7 @@
 import { Link } from "react-router-dom";
 import type { ImportStatus } from "../../../../../shared/import-status.ts";
 import { failureReason, retryBlockedText } from "./failure-reason.ts";
+import { stageText } from "./stage-text.ts";
 
 /** Props of {@link FullPassBanner}: the status, and what the buttons do. */
 export interface FullPassBannerProps {
@@ -41,7 +42,7 @@ function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], r
         <>
           <p>
             <strong>Reading your export… {percent} %</strong>
-            {status.import_stage ? <span className="banner-stage"> — {status.import_stage}</span> : null}
+            {stageText(status.import_stage) ? <span className="banner-stage"> — {stageText(status.import_stage)}</span> : null}
           </p>
           <progress max={100} value={percent} aria-label="Import progress" />
         </>
@@ -61,7 +62,7 @@ function bannerBody(status: ImportStatus, retry: FullPassBannerProps["retry"], r
           <>
             <p>
               <strong>Building deep memory… {percent} %</strong>
-              {status.import_stage ? <span className="banner-stage"> — {status.import_stage}</span> : null}
+              {stageText(status.import_stage) ? <span className="banner-stage"> — {stageText(status.import_stage)}</span> : null}
               {detail}
             </p>
             <progress max={100} value={percent} aria-label="Deep memory progress" />
