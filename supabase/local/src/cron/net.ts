@@ -25,14 +25,19 @@ export class NetSender {
   private again = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly aborter = new AbortController();
+  private stopped = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Takes and starts every queued request; concurrent calls coalesce into one more pass. */
+  /**
+   * Takes and starts every queued request; concurrent calls coalesce into one more pass. After
+   * {@link stop} it takes nothing: queued requests wait for the next start.
+   */
   wake(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.passing) {
       this.again = true;
       return this.passing;
@@ -41,8 +46,8 @@ export class NetSender {
       try {
         do {
           this.again = false;
-          while ((await this.takeBatch()) === BATCH) { /* keep taking */ }
-        } while (this.again);
+          while (!this.stopped && (await this.takeBatch()) === BATCH) { /* keep taking */ }
+        } while (this.again && !this.stopped);
       } catch (error) {
         this.log(`pg_net: could not read the queue: ${(error as Error).message}`);
       } finally {
@@ -60,6 +65,7 @@ export class NetSender {
 
   /** Aborts requests in flight (their responses record the error) and waits for them. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.passing;
     this.aborter.abort(new Error("the local stack stopped"));
     await Promise.allSettled([...this.inFlight]);
