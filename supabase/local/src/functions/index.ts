@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { apiUrl, dbUrl, type StackConfig } from "../config.ts";
-import { CORS_HEADERS } from "../http.ts";
+import { CORS_HEADERS, sendJson } from "../http.ts";
 import { verifyHs256 } from "../jwt.ts";
 import type { ApiRequest, Surface, SurfaceContext } from "../surface.ts";
 import { readSecrets, SettingsFile } from "./settings.ts";
@@ -356,10 +356,9 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(text);
 }
 
+/** JSON with CORS headers (the gateway leaves CORS to this surface). */
 function sendOwnJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...CORS_HEADERS, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text) });
-  res.end(text);
+  sendJson(res, status, body, { ...CORS_HEADERS, "Content-Type": "application/json" });
 }
 
 function sendRuntimeError(res: ServerResponse, code: keyof typeof RUNTIME_ERRORS): void {
