@@ -3,7 +3,7 @@ import { withClaims } from "../db.ts";
 import { readJson, sendJson } from "../http.ts";
 import { removeBlobs } from "./blobs.ts";
 import { authorize, type StorageCall } from "./context.ts";
-import { ERRORS, fromPgError } from "./errors.ts";
+import { ERRORS } from "./errors.ts";
 import { checkBucketId } from "./paths.ts";
 import { blobOf, ownerColumns } from "./store.ts";
 
@@ -33,9 +33,7 @@ function mimeTypes(value: unknown): string[] | null {
 
 async function asCaller<T>(call: StorageCall, operation: Parameters<typeof authorize>[1], fn: (client: import("pg").PoolClient, sub: string | undefined) => Promise<T>): Promise<T> {
   const { caller, claims } = await authorize(call, operation);
-  return await withClaims(call.pool, claims, (client) => fn(client, caller.sub)).catch((error: unknown) => {
-    throw fromPgError(error);
-  });
+  return await withClaims(call.pool, claims, (client) => fn(client, caller.sub));
 }
 
 /** `GET /bucket` (limit, offset, search, sortColumn, sortOrder), as the caller sees them. */

@@ -1,7 +1,7 @@
 import { withClaims } from "../db.ts";
 import { readJson, sendJson } from "../http.ts";
 import { authorize, type StorageCall } from "./context.ts";
-import { ERRORS, fromPgError } from "./errors.ts";
+import { ERRORS } from "./errors.ts";
 
 const SORT_COLUMNS = new Set(["name", "updated_at", "created_at", "last_accessed_at"]);
 
@@ -68,8 +68,6 @@ export async function listObjects(call: StorageCall, bucketId: string): Promise<
         )
       ).rows,
     { readOnly: true },
-  ).catch((error: unknown) => {
-    throw fromPgError(error);
-  });
+  );
   sendJson(call.res, 200, rows);
 }

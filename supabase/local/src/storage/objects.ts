@@ -5,7 +5,7 @@ import type { StorageOperation } from "./auth.ts";
 import { removeBlobs, stageCopy } from "./blobs.ts";
 import { authorize, type StorageCall } from "./context.ts";
 import { sendObject } from "./download.ts";
-import { ERRORS, fromPgError } from "./errors.ts";
+import { ERRORS } from "./errors.ts";
 import { checkBucketId, checkKey, normalizeKey } from "./paths.ts";
 import {
   blobOf,
@@ -38,9 +38,7 @@ export async function findVisibleObject(
         )
       ).rows,
     { readOnly: true },
-  ).catch((error: unknown) => {
-    throw fromPgError(error);
-  });
+  );
   const row = rows[0];
   if (!row) throw ERRORS.noSuchKey();
   return row;
@@ -58,6 +56,19 @@ export async function findPublicObject(call: StorageCall, bucketId: string, name
   return rows[0];
 }
 
+/** The object a read route names: without RLS in a public bucket, else as the caller. */
+async function findReadable(
+  call: StorageCall,
+  access: "authenticated" | "public",
+  operation: StorageOperation,
+  target: { bucketId: string; key: string },
+): Promise<ObjectRow> {
+  const name = normalizeKey(target.key);
+  return access === "public"
+    ? await findPublicObject(call, target.bucketId, name)
+    : await findVisibleObject(call, operation, target.bucketId, name);
+}
+
 /** `GET|HEAD /object[/authenticated|/public]/<bucket>/<key>`. */
 export async function downloadObject(
   call: StorageCall,
@@ -65,12 +76,7 @@ export async function downloadObject(
   key: string,
   access: "authenticated" | "public",
 ): Promise<void> {
-  const name = normalizeKey(key);
-  const row =
-    access === "public"
-      ? await findPublicObject(call, bucketId, name)
-      : await findVisibleObject(call, "storage.object.download", bucketId, name);
-  await sendObject(call, row);
+  await sendObject(call, await findReadable(call, access, "storage.object.download", { bucketId, key }));
 }
 
 /** `GET /object/info[/authenticated|/public]/<bucket>/<key>`: hosted's ObjectInfo shape. */
@@ -80,11 +86,7 @@ export async function objectInfo(
   key: string,
   access: "authenticated" | "public",
 ): Promise<void> {
-  const name = normalizeKey(key);
-  const row =
-    access === "public"
-      ? await findPublicObject(call, bucketId, name)
-      : await findVisibleObject(call, "storage.object.info", bucketId, name);
+  const row = await findReadable(call, access, "storage.object.info", { bucketId, key });
   sendJson(call.res, 200, {
     id: row.id,
     version: row.version,
@@ -139,8 +141,6 @@ async function deleteAsCaller(
       [bucketId, names],
     );
     return rows;
-  }).catch((error: unknown) => {
-    throw fromPgError(error);
   });
 }
 
@@ -200,7 +200,7 @@ export async function moveObject(call: StorageCall): Promise<void> {
     });
   } catch (error) {
     if (renamed) await fsp.rename(renamed.to, renamed.from).catch(() => {});
-    throw fromPgError(error);
+    throw error;
   }
   sendJson(call.res, 200, { message: "Successfully moved" });
 }

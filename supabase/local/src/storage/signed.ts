@@ -3,7 +3,7 @@ import { readJson, sendJson } from "../http.ts";
 import { JwtError, signJwt, verifyHs256 } from "../jwt.ts";
 import { authorize, type StorageCall } from "./context.ts";
 import { sendObject } from "./download.ts";
-import { ERRORS, fromPgError } from "./errors.ts";
+import { ERRORS } from "./errors.ts";
 import { findVisibleObject } from "./objects.ts";
 import { checkBucketId, checkKey, normalizeKey } from "./paths.ts";
 import { checkCanUpload, findBucket } from "./store.ts";
@@ -86,9 +86,7 @@ export async function signObjects(call: StorageCall, bucketId: string): Promise<
         )
       ).rows,
     { readOnly: true },
-  ).catch((error: unknown) => {
-    throw fromPgError(error);
-  });
+  );
   const names = new Set(visible.map((r) => r.name));
   const result = [];
   for (const path of paths as string[]) {
