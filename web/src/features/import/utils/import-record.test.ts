@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { READER_VERSION } from "../../../../../shared/shards/manifest.ts";
 import { fileFingerprint, markImportTriggered, openImportRecord, readImportRecord } from "./import-record.ts";
 
 const USER = "0b6f7c1e-5a8e-4b7e-8f55-0f3c2a9d1e77";
@@ -12,8 +13,8 @@ beforeEach(() => {
 });
 
 describe("import records", () => {
-  it("fileFingerprint() combines name, size and last-modified time", () => {
-    expect(fileFingerprint(file)).toBe("chatgpt-export.zip|123456789|1732000000000");
+  it("fileFingerprint() combines name, size, last-modified time and the reader version", () => {
+    expect(fileFingerprint(file)).toBe(`chatgpt-export.zip|123456789|1732000000000|${READER_VERSION}`);
     expect(fileFingerprint({ ...file, lastModified: file.lastModified + 1 })).not.toBe(fileFingerprint(file));
   });
 

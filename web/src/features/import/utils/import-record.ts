@@ -1,3 +1,5 @@
+import { READER_VERSION } from "../../../../../shared/shards/manifest.ts";
+
 /**
  * Remembers, per user and per chosen file, which import id the file was given, so that picking
  * the same file again after a reload resumes the same import (same Storage folder, shards
@@ -16,9 +18,13 @@ export interface ImportRecord {
 
 const PREFIX = "engram:import:";
 
-/** The identity of a chosen file. */
+/**
+ * The identity of a chosen file, for this version of the readers: shards are byte-identical only
+ * for the same reader version, so after an app update the same file starts a fresh folder rather
+ * than mixing shards of two versions.
+ */
 export function fileFingerprint(file: Pick<File, "name" | "size" | "lastModified">): string {
-  return `${file.name}|${file.size}|${file.lastModified}`;
+  return `${file.name}|${file.size}|${file.lastModified}|${READER_VERSION}`;
 }
 
 function keyOf(userId: string, fingerprint: string): string {
