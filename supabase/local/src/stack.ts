@@ -38,9 +38,12 @@ export async function startStack(
   const postgres = await startPostgres(cfg);
   mark("postgres", t);
   const stoppers: (() => Promise<void>)[] = [() => postgres.stop()];
-  const stopAll = async () => {
-    for (const stop of stoppers.reverse()) await stop().catch(() => {});
-  };
+  // Once only, newest first: a second call (SIGINT then SIGTERM) waits for the first.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const stop of [...stoppers].reverse()) await stop().catch(() => {});
+    })());
   try {
     t = performance.now();
     await bootstrap(cfg);
