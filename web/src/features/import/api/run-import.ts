@@ -81,7 +81,8 @@ export async function runImport(
   file: File,
   options: { signal?: AbortSignal; onProgress?: (progress: ImportProgress) => void } = {},
 ): Promise<ImportOutcome> {
-  const { client, userId, signal } = { ...deps, signal: options.signal };
+  const { client, userId } = deps;
+  const { signal } = options;
   const refused = fileProblem(file);
   if (refused) throw new ImportFailure(refused);
 
