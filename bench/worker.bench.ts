@@ -72,9 +72,12 @@ async function shardsOf(bytes: Uint8Array): Promise<{ files: ShardFile[]; manife
 
 async function user(url: string, anonKey: string): Promise<{ id: string; client: SupabaseClient }> {
   const client = createClient(url, anonKey, { auth: { persistSession: false, autoRefreshToken: false }, realtime: { transport: WebSocket as never } });
-  const { data, error } = await client.auth.signUp({ email: `bench-${randomUUID()}@example.test`, password: "correct-horse-battery-staple" });
-  if (error || !data.user) throw error ?? new Error("no user");
-  return { id: data.user.id, client };
+  for (let attempt = 1; ; attempt++) {
+    const { data, error } = await client.auth.signUp({ email: `bench-${randomUUID()}@example.test`, password: "correct-horse-battery-staple" });
+    if (!error && data.user) return { id: data.user.id, client };
+    // A reused keep-alive socket can be reset by the server: that sign-up never happened, try again.
+    if (attempt >= 3 || error?.status !== 0) throw error ?? new Error("sign-up returned no user");
+  }
 }
 
 async function upload(u: { id: string; client: SupabaseClient }, s: { files: ShardFile[]; manifest: Manifest }): Promise<{ folder: string; importId: string }> {

@@ -10,9 +10,9 @@ export const EnvSchema = z.object({
   /** `1` honours fault-injection rows, `0` ignores them; unset = on only for a loopback SUPABASE_URL. */
   ENGRAM_FAULTS: z.enum(["0", "1"]).optional(),
   /** Worker tuning (defaults fit the hosted limits: 2 s CPU, 256 MB, 150 s wall). */
-  WORKER_CPU_BUDGET_MS: positiveInt(1000),
+  WORKER_CPU_BUDGET_MS: positiveInt(900),
   WORKER_WALL_BUDGET_MS: positiveInt(60_000),
-  WORKER_LEASE_SECONDS: positiveInt(30),
+  WORKER_LEASE_SECONDS: positiveInt(15),
   WORKER_MAX_CHAIN: positiveInt(10_000),
 });
 

@@ -15,7 +15,7 @@ Deno.test("parseEnv() lists every missing variable at once", () => {
 Deno.test("parseEnv() fills the worker defaults and coerces numbers", () => {
   const e = fakeEnv({ WORKER_LEASE_SECONDS: "12" });
   assert.equal(e.WORKER_LEASE_SECONDS, 12);
-  assert.equal(e.WORKER_CPU_BUDGET_MS, 1000);
+  assert.equal(e.WORKER_CPU_BUDGET_MS, 900);
 });
 
 Deno.test("faultsEnabled() is on for a loopback URL, off for a hosted one, and the flag wins", () => {

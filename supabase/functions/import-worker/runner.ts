@@ -66,7 +66,7 @@ export interface InvocationReport {
 
 /**
  * One worker invocation: continue the task handed over by the previous invocation (if any), then
- * lease and run tasks one at a time while less than half the budget is used. A step that runs out
+ * lease and run tasks one at a time while less than 40 % of the budget is used. A step that runs out
  * of budget saves a checkpoint with its heartbeat and the invocation re-invokes itself with that
  * task (the lease stays ours). Whenever work may remain, the next invocation is started.
  */
@@ -101,7 +101,8 @@ export async function runInvocation(deps: RunnerDeps, request: WorkerRequest = {
   while (true) {
     let task = pending.shift();
     if (!task) {
-      if (!budget.roomFor(0.5)) return finish("budget", { reason: "continue" });
+      // Start another task only with most of the budget left: its first batch also reads its input.
+      if (!budget.roomFor(0.4)) return finish("budget", { reason: "continue" });
       task = (await deps.db.lease(worker, 1, deps.options.leaseSeconds))[0];
       if (!task) return finish("idle");
     }

@@ -100,11 +100,11 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
 }
 
-/** Waits for the user's import to settle (full pass complete or failed) and returns the status. */
-export function waitForSettled(user: TestUser, timeoutMs = 90_000): Promise<Record<string, any>> {
+/** Waits for the user's import to settle (full pass complete or failed, or the import failed) and returns the status. */
+export function waitForSettled(user: TestUser, timeoutMs = 180_000): Promise<Record<string, any>> {
   return waitFor("the full pass to settle", async () => {
     const s = await importStatus(user);
-    return s.full_pass_status === "complete" || s.full_pass_status === "failed" ? s : undefined;
+    return s.full_pass_status === "complete" || s.full_pass_status === "failed" || s.import_status === "failed" ? s : undefined;
   }, timeoutMs);
 }
 
