@@ -392,6 +392,14 @@ describe("/auth/v1 plumbing", () => {
     });
   });
 
+  it("answers 404, not 500, when an admin user id has a malformed percent-escape", async () => {
+    const res = await fetch(`${url}/admin/users/%E0%A4%A`, {
+      headers: { apikey: stackInfo().serviceRoleKey, "x-supabase-api-version": "2024-01-01" },
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: "validation_failed" });
+  });
+
   it("echoes X-Supabase-Api-Version with {code,message}, and uses the legacy body without it", async () => {
     const body = JSON.stringify({ email: email("nobody"), password: "whatever-pw" });
     const base = { apikey: stackInfo().anonKey, "content-type": "application/json" };

@@ -552,6 +552,12 @@ describe("auth, profiles and the schema cache", () => {
     await db.query(`drop table ${FIX}.${listed}`);
   });
 
+  it("answers 404 PGRST125, not 500, when the path has a malformed percent-escape", async () => {
+    const res = await fetch(`${stackInfo().url}/rest/v1/%E0%A4%A`, { headers: { apikey: stackInfo().anonKey } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: "PGRST125" });
+  });
+
   it("finds tables and columns created after the cache was loaded", async () => {
     const late = `late_${sfx}`;
     await db.query(`create table ${FIX}.${late} (id int primary key)`);

@@ -71,7 +71,8 @@ export function createAuthSurface(ctx: SurfaceContext, overrides: Partial<AuthSe
         const route = matches.find((r) => r.method === req.method);
         if (!route) throw new AuthHttpError(405, "method_not_allowed", `${req.method} is not allowed on ${clean}`);
         const params = { ...clean.match(route.pattern)?.groups };
-        for (const [k, v] of Object.entries(params)) params[k] = decodeURIComponent(v);
+        // A malformed escape stays as sent; the handler then refuses it as an invalid value.
+        for (const [k, v] of Object.entries(params)) params[k] = decodeOr(v);
         const reply = await route.handler(auth, { req, url, params });
         const headers = { ...reply.headers, ...(wantsApi2024(req) ? { [API_VERSION_HEADER]: "2024-01-01" } : {}) };
         if (reply.body === undefined) {
@@ -87,4 +88,12 @@ export function createAuthSurface(ctx: SurfaceContext, overrides: Partial<AuthSe
       }
     },
   };
+}
+
+function decodeOr(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -132,10 +132,16 @@ function profileOf(req: IncomingMessage, method: string, exposed: string[]): str
 }
 
 function parseRoute(path: string): RequestInfo["route"] {
-  const segments = path.split("/").filter(Boolean).map(decodeURIComponent);
+  const invalid = () => new PgrstError(404, "PGRST125", `Invalid path specified in request URL: ${path}`);
+  let segments: string[];
+  try {
+    segments = path.split("/").filter(Boolean).map(decodeURIComponent);
+  } catch {
+    throw invalid();
+  }
   if (segments.length === 1) return { kind: "table", name: segments[0]! };
   if (segments.length === 2 && segments[0] === "rpc") return { kind: "rpc", name: segments[1]! };
-  throw new PgrstError(404, "PGRST125", `Invalid path specified in request URL: ${path}`);
+  throw invalid();
 }
 
 /** Reads the media types PostgREST answers with JSON; anything else is 406 PGRST107. */
