@@ -44,6 +44,21 @@ describe("the import page in Chromium", () => {
     expect(await alert.textContent()).toContain("“notes.txt” is not a .zip or .json file");
   });
 
+  it("import page takes a file dropped on it", async () => {
+    const dataTransfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(["not an export"], "holiday.png", { type: "image/png" }));
+      return dt;
+    });
+    const card = page.locator(".drop-target");
+    await card.dispatchEvent("dragover", { dataTransfer });
+    expect(await card.getAttribute("class")).toContain("dragging");
+    await card.dispatchEvent("drop", { dataTransfer });
+    const alert = page.getByRole("alert");
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain("“holiday.png” is not a .zip or .json file");
+  });
+
   it("import page says the download was cut short when the ZIP is truncated", async () => {
     const zip = await fixtureExportZip();
     await pick("chatgpt-export.zip", "application/zip", zip.subarray(0, Math.floor(zip.length / 2)));

@@ -1,4 +1,4 @@
-import { useId, useRef, type ChangeEvent } from "react";
+import { useId, useRef, useState, type ChangeEvent, type DragEvent } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { useImportStatus } from "../../import-status/api/get-import-status.ts";
 import { useImportExport } from "../hooks/use-import-export.ts";
@@ -19,11 +19,27 @@ export default function ImportPage({ userId }: { userId: string }) {
   const input = useRef<HTMLInputElement>(null);
   const hintId = useId();
 
+  const [dragging, setDragging] = useState(false);
+
+  const start = (file: File | undefined) => {
+    if (!file || importing.isPending) return;
+    importing.mutate(file, { onSuccess: () => navigate("/chat") });
+  };
   const onPick = (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.currentTarget.files?.[0];
     event.currentTarget.value = "";
-    if (!file) return;
-    importing.mutate(file, { onSuccess: () => navigate("/chat") });
+    start(file);
+  };
+  // Dropping the file anywhere on the card works too (the file input stays the accessible way).
+  const onDragOver = (event: DragEvent) => {
+    if (!event.dataTransfer.types.includes("Files")) return;
+    event.preventDefault();
+    setDragging(true);
+  };
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    start(event.dataTransfer.files[0]);
   };
 
   const failure = importing.error instanceof ImportFailure ? importing.error.problem : null;
@@ -36,14 +52,19 @@ export default function ImportPage({ userId }: { userId: string }) {
           A new import can start once it has finished.
         </p>
       ) : null}
-      <div className="card">
+      <div
+        className={dragging ? "card drop-target dragging" : "card drop-target"}
+        onDragOver={onDragOver}
+        onDragLeave={() => setDragging(false)}
+        onDrop={onDrop}
+      >
         <p id={hintId}>
           In ChatGPT, open <em>Settings → Data controls → Export data</em> and download the ZIP from the email. Choose that
           ZIP here (or the <code>conversations.json</code> inside it). It is read on this device; only the text of your
           conversations is uploaded.
         </p>
         <label className="file-pick">
-          Choose your export (.zip or .json)
+          Choose your export (.zip or .json), or drop it here
           <input
             ref={input}
             type="file"
