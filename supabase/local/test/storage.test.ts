@@ -214,6 +214,19 @@ describe("storage objects", () => {
     expect(await filesOnDisk(bucket)).toEqual([]);
   });
 
+  it("upload() with upsert, run concurrently on one key, leaves one row and one file", async () => {
+    const bucket = await ownFolderBucket();
+    const user = await storageUser();
+    const key = `${user.id}/same.txt`;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => user.client.storage.from(bucket).upload(key, `v${i}`, { upsert: true })),
+    );
+    expect(results.map((r) => r.error)).toEqual(results.map(() => null));
+    const rows = await objectRows(bucket);
+    expect(rows).toHaveLength(1);
+    expect(await filesOnDisk(bucket)).toEqual([rows[0]!.version]);
+  });
+
   it("upload() with an invalid key fails with 400 InvalidKey", async () => {
     const bucket = await ownFolderBucket();
     const user = await storageUser();

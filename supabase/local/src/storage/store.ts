@@ -153,6 +153,12 @@ export async function commitObject(
   let previous: string | null = null;
   try {
     await client.query("begin");
+    // Writers of one name go one at a time, so an upsert sees (and later deletes) the version it
+    // replaces even when that row was being inserted concurrently; otherwise its file is orphaned.
+    await client.query("select pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))", [
+      target.bucketId,
+      target.name,
+    ]);
     if (target.upsert) {
       const old = await client.query<{ version: string | null }>(
         "select version from storage.objects where bucket_id = $1 and name = $2 for update",
