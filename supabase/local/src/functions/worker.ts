@@ -54,8 +54,8 @@ const CONTROL_PREFIX = "\u001eengram-control ";
 
 /**
  * One Edge Function running in its own Deno process, started by {@link FunctionWorker.start}
- * and kept warm. It serves its handler on an ephemeral loopback port reported by the bootstrap
- * over file descriptor 3.
+ * and kept warm. It serves its handler on an ephemeral loopback port that the bootstrap reports
+ * in a control line on stdout ({@link CONTROL_PREFIX}).
  */
 export class FunctionWorker {
   port = 0;
