@@ -160,11 +160,18 @@ describe("the web app in Chromium", () => {
     await screenshot(second, "05-second-page-after-reconnect");
 
     // 7. Retry: "Retrying…" → progress → complete → gone, in both pages.
+    // Hold the request on the wire until "Retrying…" has been seen (a slow network, deterministically).
+    let releaseRetry!: () => void;
+    const retrySeen = new Promise<void>((resolve) => (releaseRetry = resolve));
+    await page.route("**/functions/v1/retry-full-pass", async (route) => {
+      await retrySeen;
+      await route.continue();
+    });
     await failed.getByRole("button", { name: "Retry deep memory" }).click();
-    const retrying = page.getByRole("button", { name: "Retrying…" });
+    const retrying = page.getByRole("button", { name: "Retrying…", disabled: true });
     await retrying.waitFor({ timeout: WAIT });
-    expect(await retrying.isDisabled()).toBe(true);
     await screenshot(page, "06-retrying");
+    releaseRetry();
     await banner(page, "processing").waitFor({ timeout: WAIT });
     await retrying.waitFor({ state: "detached", timeout: WAIT });
     await screenshot(page, "07-processing-after-retry");
