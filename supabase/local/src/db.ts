@@ -37,13 +37,11 @@ export function createPool(cfg: StackConfig, max = 20): pg.Pool {
 }
 
 /**
- * Runs `fn` in one transaction as `claims.role` with the request settings set *locally*
- * (`set_config(…, true)`), exactly like PostgREST, so RLS decides and nothing leaks to the next
- * request on the same connection. Commits when `fn` resolves, rolls back when it throws.
+ * Runs `fn` in one transaction on a client of its own: commits when `fn` resolves, rolls back
+ * when it throws, and always gives the client back to the pool.
  */
-export async function withClaims<T>(
+export async function transaction<T>(
   pool: pg.Pool,
-  claims: RequestClaims,
   fn: (client: pg.PoolClient) => Promise<T>,
   options: { readOnly?: boolean } = {},
 ): Promise<T> {
@@ -51,7 +49,6 @@ export async function withClaims<T>(
   try {
     await client.query(options.readOnly ? "begin read only" : "begin");
     try {
-      await applyClaims(client, claims);
       const result = await fn(client);
       await client.query("commit");
       return result;
@@ -62,6 +59,27 @@ export async function withClaims<T>(
   } finally {
     client.release();
   }
+}
+
+/**
+ * Runs `fn` in one {@link transaction} as `claims.role` with the request settings set *locally*
+ * (`set_config(…, true)`), exactly like PostgREST, so RLS decides and nothing leaks to the next
+ * request on the same connection.
+ */
+export async function withClaims<T>(
+  pool: pg.Pool,
+  claims: RequestClaims,
+  fn: (client: pg.PoolClient) => Promise<T>,
+  options: { readOnly?: boolean } = {},
+): Promise<T> {
+  return await transaction(
+    pool,
+    async (client) => {
+      await applyClaims(client, claims);
+      return await fn(client);
+    },
+    options,
+  );
 }
 
 /**

@@ -1,32 +1,28 @@
 import type pg from "pg";
+import { transaction as sharedTransaction } from "../db.ts";
 
 /** Anything that runs a query: the pool or one checked-out client inside a transaction. */
 export type Queryable = Pick<pg.Pool, "query"> | Pick<pg.PoolClient, "query">;
 
 /**
  * Runs `fn` in one transaction on its own client (GoTrue's `db.Transaction`): commits when it
- * resolves, rolls back when it throws. `commitOnError` lets a caller persist work and still fail,
- * like GoTrue's `storage.NewCommitWithError` (used to revoke a reused refresh token's session).
+ * resolves, rolls back when it throws. Throwing {@link CommitWithError} instead persists the work
+ * and still fails, like GoTrue's `storage.NewCommitWithError` (used to revoke a reused refresh
+ * token's session).
  */
 export async function transaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query("begin");
+  let failure: Error | undefined;
+  const result = await sharedTransaction(pool, async (client) => {
     try {
-      const result = await fn(client);
-      await client.query("commit");
-      return result;
+      return await fn(client);
     } catch (error) {
-      if (error instanceof CommitWithError) {
-        await client.query("commit");
-        throw error.error;
-      }
-      await client.query("rollback").catch(() => {});
-      throw error;
+      if (!(error instanceof CommitWithError)) throw error;
+      failure = error.error;
+      return undefined;
     }
-  } finally {
-    client.release();
-  }
+  });
+  if (failure) throw failure;
+  return result as T;
 }
 
 /** Thrown inside {@link transaction} to commit what was done and then fail with `error`. */

@@ -4,6 +4,7 @@
  * request names something the cache does not know.
  */
 import pg from "pg";
+import { transaction } from "../db.ts";
 
 /** A column as the REST surface needs it. */
 export interface Column {
@@ -160,38 +161,36 @@ export class SchemaCache {
   }
 
   private async load(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      // An empty search_path makes format_type qualify every non-pg_catalog type.
-      await client.query("begin read only");
-      await client.query("set local search_path = ''");
-      const tables = await client.query<TableRow>(TABLES_SQL, [this.schemas]);
-      const routines = await client.query<RoutineRow>(ROUTINES_SQL, [this.schemas]);
-      await client.query("commit");
-      const nextTables = new Map<string, Table>();
-      for (const row of tables.rows) {
-        nextTables.set(`${row.schema}.${row.name}`, {
-          schema: row.schema,
-          name: row.name,
-          columns: new Map(row.columns.map((c) => [c.name, c])),
-          primaryKey: row.pk ?? [],
-        });
-      }
-      const nextRoutines = new Map<string, RoutineInfo[]>();
-      for (const row of routines.rows) {
-        const routine = toRoutine(row);
-        const key = `${routine.schema}.${routine.name}`;
-        nextRoutines.set(key, [...(nextRoutines.get(key) ?? []), routine]);
-      }
-      this.tables = nextTables;
-      this.routines = nextRoutines;
-      this.generation++;
-    } catch (error) {
-      await client.query("rollback").catch(() => {});
-      throw error;
-    } finally {
-      client.release();
+    const { tables, routines } = await transaction(
+      this.pool,
+      async (client) => {
+        // An empty search_path makes format_type qualify every non-pg_catalog type.
+        await client.query("set local search_path = ''");
+        return {
+          tables: await client.query<TableRow>(TABLES_SQL, [this.schemas]),
+          routines: await client.query<RoutineRow>(ROUTINES_SQL, [this.schemas]),
+        };
+      },
+      { readOnly: true },
+    );
+    const nextTables = new Map<string, Table>();
+    for (const row of tables.rows) {
+      nextTables.set(`${row.schema}.${row.name}`, {
+        schema: row.schema,
+        name: row.name,
+        columns: new Map(row.columns.map((c) => [c.name, c])),
+        primaryKey: row.pk ?? [],
+      });
     }
+    const nextRoutines = new Map<string, RoutineInfo[]>();
+    for (const row of routines.rows) {
+      const routine = toRoutine(row);
+      const key = `${routine.schema}.${routine.name}`;
+      nextRoutines.set(key, [...(nextRoutines.get(key) ?? []), routine]);
+    }
+    this.tables = nextTables;
+    this.routines = nextRoutines;
+    this.generation++;
   }
 
   /** Loads once and listens on channel `pgrst` for `reload schema` on a dedicated connection. */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { applyClaims, type RequestClaims } from "../db.ts";
+import { applyClaims, transaction, type RequestClaims } from "../db.ts";
 import { placeBlob, removeBlobs } from "./blobs.ts";
 import { ERRORS, fromPgError } from "./errors.ts";
 import type { BlobLayout } from "./paths.ts";
@@ -148,54 +148,50 @@ export async function commitObject(
   const version = randomUUID();
   const destination = layout.blobPath(target.bucketId, version);
   const [owner, ownerId] = ownerColumns(target.owner);
-  const client = await pool.connect();
   let placed = false;
   let previous: string | null = null;
+  let id: string;
   try {
-    await client.query("begin");
-    // Writers of one name go one at a time, so an upsert sees (and later deletes) the version it
-    // replaces even when that row was being inserted concurrently; otherwise its file is orphaned.
-    await client.query("select pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))", [
-      target.bucketId,
-      target.name,
-    ]);
-    if (target.upsert) {
-      const old = await client.query<{ version: string | null }>(
-        "select version from storage.objects where bucket_id = $1 and name = $2 for update",
-        [target.bucketId, target.name],
-      );
-      previous = old.rows[0]?.version ?? null;
-    }
-    const { rows } = await client.query<{ id: string }>(
-      `${target.upsert ? UPSERT_SQL : INSERT_SQL} returning id`,
-      [
+    id = await transaction(pool, async (client) => {
+      // Writers of one name go one at a time, so an upsert sees (and later deletes) the version
+      // it replaces even when that row was being inserted concurrently; else its file is orphaned.
+      await client.query("select pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))", [
         target.bucketId,
         target.name,
-        owner,
-        ownerId,
-        JSON.stringify(staged.metadata),
-        staged.userMetadata ? JSON.stringify(staged.userMetadata) : null,
-        version,
-      ],
-    );
-    const id = rows[0]?.id;
-    if (!id) throw new Error("insert into storage.objects returned no id");
-    await placeBlob(staged.file, destination);
-    placed = true;
-    await client.query("commit");
-    if (previous) await removeBlobs([blobOf(layout, target.bucketId, previous)].filter(isString));
-    return { id, version };
+      ]);
+      if (target.upsert) {
+        const old = await client.query<{ version: string | null }>(
+          "select version from storage.objects where bucket_id = $1 and name = $2 for update",
+          [target.bucketId, target.name],
+        );
+        previous = old.rows[0]?.version ?? null;
+      }
+      const { rows } = await client.query<{ id: string }>(
+        `${target.upsert ? UPSERT_SQL : INSERT_SQL} returning id`,
+        [
+          target.bucketId,
+          target.name,
+          owner,
+          ownerId,
+          JSON.stringify(staged.metadata),
+          staged.userMetadata ? JSON.stringify(staged.userMetadata) : null,
+          version,
+        ],
+      );
+      const inserted = rows[0]?.id;
+      if (!inserted) throw new Error("insert into storage.objects returned no id");
+      await placeBlob(staged.file, destination);
+      placed = true;
+      return inserted;
+    });
   } catch (error) {
-    await client.query("rollback").catch(() => {});
     await removeBlobs([placed ? destination : staged.file]);
     throw fromPgError(error);
-  } finally {
-    client.release();
   }
-}
-
-function isString(value: string | undefined): value is string {
-  return typeof value === "string";
+  // Committed: the object is the new file now. Failing to delete the old one only leaves garbage.
+  const replaced = previous === null ? undefined : blobOf(layout, target.bucketId, previous);
+  if (replaced) await removeBlobs([replaced]).catch(() => {});
+  return { id, version };
 }
 
 /** The blob file of a row's version, or undefined for rows without bytes we manage. */
