@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -8,6 +9,7 @@ import type { StackInfo } from "./stack-info.ts";
 
 let stack: RunningStack | undefined;
 let stateDir: string | undefined;
+let requestLog: WriteStream | undefined;
 
 /**
  * Starts one fresh local stack for the whole test run, on ports that do not collide with
@@ -16,7 +18,9 @@ let stateDir: string | undefined;
  */
 export async function setup(project: TestProject): Promise<void> {
   stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "engram-test-stack-"));
-  const logFile = path.join(stateDir, "requests.log");
+  // One append stream: lines stay in order and none is written after teardown removed the folder.
+  requestLog = createWriteStream(path.join(stateDir, "requests.log"), { flags: "a" });
+  requestLog.on("error", () => {});
   const cfg = defaultConfig({
     apiPort: Number(process.env.TEST_API_PORT ?? 54331),
     dbPort: Number(process.env.TEST_DB_PORT ?? 54332),
@@ -28,7 +32,8 @@ export async function setup(project: TestProject): Promise<void> {
       path.join(import.meta.dirname, "fixtures", "functions"),
     ],
   });
-  stack = await startStack(cfg, (line) => void fs.appendFile(logFile, `${line}\n`));
+  const log = requestLog;
+  stack = await startStack(cfg, (line) => void log.write(`${line}\n`));
   const info: StackInfo = {
     url: stack.url,
     dbUrl: stack.dbUrl,
@@ -44,5 +49,6 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await stack?.stop();
+  await new Promise<void>((resolve) => (requestLog ? requestLog.end(() => resolve()) : resolve()));
   if (stateDir) await fs.rm(stateDir, { recursive: true, force: true });
 }
