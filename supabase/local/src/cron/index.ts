@@ -32,8 +32,14 @@ export function createScheduler(ctx: SurfaceContext): Service {
       listener = undefined;
       // The server went away: try again on a later tick.
     });
-    await client.connect();
-    await client.query(`listen ${NET_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`listen ${NET_CHANNEL}`);
+    } catch (error) {
+      // Retried every tick while it fails: never keep the half-set-up connection.
+      await client.end().catch(() => {});
+      throw error;
+    }
     listener = client;
   }
 
