@@ -392,6 +392,16 @@ describe("/auth/v1 plumbing", () => {
     });
   });
 
+  it("signs up despite an X-Forwarded-For that is not an IP address", async () => {
+    const res = await fetch(`${url}/signup`, {
+      method: "POST",
+      headers: { apikey: stackInfo().anonKey, "content-type": "application/json", "x-forwarded-for": "1.2.3, cafe" },
+      body: JSON.stringify({ email: email("forwarded"), password: "correct-horse-battery-staple" }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ access_token: expect.any(String) });
+  });
+
   it("answers 404, not 500, when an admin user id has a malformed percent-escape", async () => {
     const res = await fetch(`${url}/admin/users/%E0%A4%A`, {
       headers: { apikey: stackInfo().serviceRoleKey, "x-supabase-api-version": "2024-01-01" },

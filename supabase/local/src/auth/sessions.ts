@@ -1,5 +1,6 @@
 import { randomInt } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { isIP } from "node:net";
 import type { Queryable } from "./db.ts";
 
 /** How a session was started; becomes the `amr` method. */
@@ -43,11 +44,16 @@ export function newRefreshToken(): string {
   return token;
 }
 
+/**
+ * GoTrue's GetIPAddress: the first X-Forwarded-For entry when it is an IP address, else the
+ * peer's address (a header value is client input and must not reach the `inet` cast unchecked).
+ */
 function clientIp(req: IncomingMessage): string | null {
   const forwarded = req.headers["x-forwarded-for"];
   const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim();
-  const ip = first || req.socket.remoteAddress || null;
-  return ip && /^[0-9a-fA-F:.]+$/.test(ip) ? ip : null;
+  if (first && isIP(first)) return first;
+  const peer = req.socket.remoteAddress;
+  return peer && isIP(peer) ? peer : null;
 }
 
 /**
