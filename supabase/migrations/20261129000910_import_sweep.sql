@@ -1,6 +1,6 @@
 -- The import sweep: every 5 seconds pg_cron requeues expired leases and settles finished runs
--- (public.worker_sweep), then — only when some run has ready tasks — wakes the import worker with
--- pg_net, exactly as on a hosted project. A worker that died mid-task therefore never leaves a run
+-- (public.worker_sweep), then — only when some run is stalled (ready tasks, no live lease) — wakes
+-- the import worker with pg_net, exactly as on a hosted project. A worker that died mid-task therefore never leaves a run
 -- in `processing`: its lease expires, the task is requeued (or, out of attempts, fails the run with
 -- "The worker stopped responding"), and the worker is re-kicked.
 --
@@ -42,9 +42,21 @@ declare
   v_url text;
   v_key text;
   v_request bigint;
+  v_stalled int;
 begin
   v_result := public.worker_sweep(120);
-  if coalesce((v_result ->> 'runnable_runs')::int, 0) = 0 then
+  -- Wake the worker only for a stalled run: ready tasks but no live lease. A run a worker chain
+  -- is busy with is left alone, so sweeps never pile extra chains onto a healthy run.
+  select count(*) into v_stalled
+  from engram_private.import_runs r
+  where r.lane = 'default'
+    and r.status in ('queued', 'running')
+    and exists (select 1 from engram_private.import_tasks t
+                where t.run_id = r.id and t.state = 'queued' and t.retry_after <= now())
+    and not exists (select 1 from engram_private.import_tasks t
+                    where t.run_id = r.id and t.state = 'running' and t.lease_expires_at > now());
+  v_result := v_result || jsonb_build_object('stalled_runs', v_stalled);
+  if v_stalled = 0 then
     return v_result || jsonb_build_object('kicked', false);
   end if;
   select s.decrypted_secret into v_url from vault.decrypted_secrets s where s.name = 'project_url';
@@ -66,7 +78,7 @@ begin
 end
 $$;
 comment on function engram_private.sweep_imports() is
-  'Scheduled every 5 s (pg_cron job engram-import-sweep): worker_sweep(120), then a pg_net POST to /functions/v1/import-worker with the service_role key from Vault when a run has ready tasks. Returns the sweep report plus kicked.';
+  'Scheduled every 5 s (pg_cron job engram-import-sweep): worker_sweep(120), then a pg_net POST to /functions/v1/import-worker with the service_role key from Vault when a run is stalled (ready tasks, no live lease). Returns the sweep report plus stalled_runs and kicked.';
 
 revoke execute on function engram_private.sweep_imports() from public, anon, authenticated, service_role;
 

@@ -11,7 +11,16 @@ import { ZipStream } from "../../../../shared/zip/zip-stream.ts";
 import type { TaskContext, TaskStep } from "../context.ts";
 import { DEFAULT_SHARD_LIMITS, ShardWriter } from "../../../../shared/shards/shard-writer.ts";
 import type { Conversation, Manifest, ShardEntry } from "../lib.ts";
+import { TaskError } from "../types.ts";
 import { shardFolder } from "./folder.ts";
+
+/**
+ * Largest uncompressed conversations file inside a ZIP the server normalizes. A ZIP entry cannot be
+ * entered mid-stream, so every resumed step re-inflates the entry up to its checkpoint (~80 MB/s in
+ * an Edge Function); beyond this the re-inflation alone would approach the hosted 2 s CPU limit.
+ * Bigger ZIPs are normalized on the user's machine (web app or CLI) instead.
+ */
+export const SERVER_ZIP_ENTRY_LIMIT = 96 * 1024 * 1024;
 
 /** Shard bounds: the shared defaults, so the server writes the very shards the browser would. */
 export const SERVER_SHARD_LIMITS = { ...DEFAULT_SHARD_LIMITS };
@@ -148,7 +157,8 @@ export const normalizeStep: TaskStep = async (ctx) => {
 
   const reader = stream.getReader();
   try {
-    const source = isZip ? zipSource(cp, name, onElement, onOversized) : jsonSource(cp, name, onElement, onOversized);
+    const zipLimit = typeof task.payload.zip_entry_limit === "number" ? task.payload.zip_entry_limit : SERVER_ZIP_ENTRY_LIMIT;
+    const source = isZip ? zipSource(cp, name, onElement, onOversized, zipLimit) : jsonSource(cp, name, onElement, onOversized);
     while (true) {
       const { value, done } = await reader.read();
       if (done) break;
@@ -240,18 +250,19 @@ function jsonSource(cp: NormalizeCheckpoint, name: string, onElement: OnElement,
 }
 
 /** A raw export ZIP: conversation parts before the checkpoint are skipped without inflating. */
-function zipSource(cp: NormalizeCheckpoint, name: string, onElement: OnElement, onOversized: OnOversized) {
+function zipSource(cp: NormalizeCheckpoint, name: string, onElement: OnElement, onOversized: OnOversized, limit: number) {
   let partIndex = -1;
   const zip = new ZipStream({
     part: name,
     limits: DEFAULT_LIMITS,
-    onEntry: (entry) => {
+    onEntry: (entry, declaredSize) => {
       if (entry.startsWith("__MACOSX/") || entry.endsWith("/")) return null;
       if (!CONVERSATIONS_FILE.test(entry.slice(entry.lastIndexOf("/") + 1))) return null;
       const idx = ++partIndex;
       cp.parts[idx] ??= entry;
       if (idx < cp.part) return null;
       const skip = idx === cp.part ? cp.offset : 0;
+      if ((declaredSize ?? 0) > limit || skip > limit) throw zipTooLarge(entry, declaredSize ?? skip, limit);
       const splitter = partSplitter(idx, entry, skip, onElement, onOversized);
       let seen = 0;
       return {
@@ -273,6 +284,15 @@ function zipSource(cp: NormalizeCheckpoint, name: string, onElement: OnElement, 
       }
     },
   };
+}
+
+function zipTooLarge(entry: string, bytes: number, limit: number): TaskError {
+  const mb = (n: number) => `${Math.round(n / 1048576)} MB`;
+  return new TaskError(
+    "permanent",
+    `${entry} in this ZIP is ${mb(bytes)} uncompressed; the server normalizes ZIPs with up to ${mb(limit)} per conversations file. ` +
+      "Import it with the web app or `npm run engram -- import`, which normalize on your machine, or upload conversations.json itself.",
+  );
 }
 
 function recordFailure(seg: Segment, e: ExportError): void {

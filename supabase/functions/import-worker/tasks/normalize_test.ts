@@ -98,3 +98,13 @@ Deno.test("normalizeStep fails permanently with a readable reason for a corrupt 
   assert.match(t.error!, /The export could not be read/);
   assert.ok(p.events.some((e) => e === "fail normalize permanent"));
 });
+
+Deno.test("normalizeStep refuses a ZIP entry too large to resume within the CPU limit, saying what to do", async () => {
+  const p = new FakePlatform();
+  p.objects.set("user-1/upload/export.zip", zipSync({ "conversations.json": exportBytes(20, 8) }));
+  p.begin("user-1/upload/export.zip", "zip", { zip_entry_limit: 1024 });
+  await fakeRunner(p).drain();
+  const t = p.tasks[0]!;
+  assert.equal(t.state, "failed");
+  assert.match(t.error!, /conversations\.json in this ZIP is .* uncompressed; .*npm run engram -- import/);
+});
