@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { serviceClient, stackInfo } from "./clients.ts";
 import { clientWithToken, mintedUser, objectRows, ownFolderBucket, storageUser } from "./storage-fixtures.ts";
 import { signJwt } from "../src/jwt.ts";
@@ -12,8 +12,34 @@ async function filesOnDisk(bucket: string): Promise<string[]> {
 }
 
 /** Staging files left by uploads (must be none once a request is answered). */
+/** When the running test started: staging files older than that belong to other tests. */
+let testStarted = 0;
+beforeEach(() => {
+  testStarted = Date.now();
+});
+
+/**
+ * Staging files written since this test started that are still there once in-flight uploads had
+ * up to 5 s to finish. Other test files upload into the same stack at the same time, so the
+ * folder is rarely empty; a file this test left behind never goes away. The server learns of a
+ * dead client connection asynchronously, with no event a test could await, hence the polling.
+ */
 async function stagingFiles(): Promise<string[]> {
-  return await fs.readdir(path.join(stackInfo().stateDir, "storage", "#tmp")).catch(() => []);
+  const dir = path.join(stackInfo().stateDir, "storage", "#tmp");
+  const recent = async () => {
+    const names = await fs.readdir(dir).catch(() => [] as string[]);
+    const stats = await Promise.all(
+      names.map(async (n) => ({ n, mtime: (await fs.stat(path.join(dir, n)).catch(() => null))?.mtimeMs })),
+    );
+    return stats.filter((s) => s.mtime !== undefined && s.mtime >= testStarted).map((s) => s.n);
+  };
+  const deadline = Date.now() + 5_000;
+  let left = await recent();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = await recent();
+  }
+  return left;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -204,11 +230,6 @@ describe("storage objects", () => {
     });
     const { error } = await user.client.storage.from(bucket).upload(`${user.id}/half.bin`, dying);
     expect(error).not.toBeNull();
-    // The server learns of the dead connection asynchronously; no event reaches the test.
-    const deadline = Date.now() + 5_000;
-    while ((await stagingFiles()).length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
     expect(await stagingFiles()).toEqual([]);
     expect(await objectRows(bucket)).toEqual([]);
     expect(await filesOnDisk(bucket)).toEqual([]);
