@@ -21,7 +21,7 @@ import { startStack } from "../supabase/local/src/stack.ts";
  *   2. a full pass failed at 80 % of its shards, then "Retry deep memory": retry time as a fraction of
  *      the clean run (goal ≤ 0.3)
  *   3. server-side normalization of raw uploads (BENCH_RAW_MB, default 50): conversations.json
- *      (resumed with HTTP Range) and a ZIP of at most 90 MB of JSON (re-inflated up to the
+ *      (resumed with HTTP Range) and a ZIP of at most 60 MB of JSON (re-inflated up to the
  *      checkpoint; the worker refuses bigger entries): the largest step CPU, which must stay under
  *      the hosted 2 s per request
  * CPU and memory come from the worker's own `engram-invocation` log lines (process.cpuUsage and
@@ -190,8 +190,8 @@ try {
   // 3. raw uploads normalized server-side
   const raw = bytesOf(RAW_MB * MiB, 2);
   // ZIP entries are re-inflated up to the checkpoint on every step: the worker takes ZIPs with up to
-  // SERVER_ZIP_ENTRY_LIMIT (96 MB) of conversations JSON, so the ZIP case uses at most 90 MB.
-  const rawForZip = raw.length > 90 * MiB ? bytesOf(90 * MiB, 2) : raw;
+  // SERVER_ZIP_ENTRY_LIMIT (64 MB) of conversations JSON, so the ZIP case uses at most 60 MB.
+  const rawForZip = raw.length > 60 * MiB ? bytesOf(60 * MiB, 2) : raw;
   for (const [kind, name, bytes] of [["json", "conversations.json", raw], ["zip", "export.zip", zipSync({ "conversations.json": rawForZip }, { level: 6 })]] as const) {
     const u = await user(url, cfg.anonKey);
     const p = `${u.id}/raw/${name}`;
