@@ -5,7 +5,9 @@ import { fromPostgrestError } from "../_shared/errors.ts";
 import { json, readJson } from "../_shared/http.ts";
 import { enforceRateLimit } from "../_shared/rate-limit.ts";
 import { parseBody } from "../_shared/validate.ts";
-import { composeAnswer, type MemoryHit, sourcesOf, toSearchQuery } from "./compose.ts";
+import type { LlmConfig } from "../../../shared/memory/llm/config.ts";
+import { answerQuestion } from "./answer.ts";
+import { type MemoryHit, sourcesOf, toSearchQuery } from "./compose.ts";
 
 /** `{ message }`: the question, 1–2000 characters. */
 export const ChatBody = z.strictObject({
@@ -16,12 +18,15 @@ export const ChatBody = z.strictObject({
 export interface ChatDeps {
   env: Env;
   fetch?: typeof fetch;
+  /** An OpenAI-compatible API for LLM-written answers; null = the offline answer. */
+  llm?: LlmConfig | null;
 }
 
 /**
  * POST `{message}` with the user's JWT → 200 `{question, answer}`: searches the caller's own
- * memory through RLS (`search_memory`), writes an answer with its sources and stores both
- * messages atomically (`save_chat_exchange`). Rate limited (`chat`).
+ * memory through RLS (`search_memory`), writes an answer with its sources (LLM-written when one
+ * is configured, else offline) and stores both messages atomically (`save_chat_exchange`). Rate
+ * limited (`chat`).
  */
 export async function handleChat(req: Request, deps: ChatDeps): Promise<Response> {
   const client = userClient(req, deps.env, deps.fetch);
@@ -36,7 +41,7 @@ export async function handleChat(req: Request, deps: ChatDeps): Promise<Response
     if (error) throw fromPostgrestError(error, "search_memory");
     hits = (data ?? []) as MemoryHit[];
   }
-  const answer = composeAnswer(hits);
+  const answer = (await answerQuestion(message, hits, { llm: deps.llm })).text;
   const sources = sourcesOf(hits);
   const { data, error } = await client.rpc("save_chat_exchange", {
     p_question: message,
