@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { applyClaims, type RequestClaims } from "../local/src/db.ts";
+import { applyClaims, type RequestClaims, withClaims } from "../local/src/db.ts";
 import { stackInfo } from "../local/test/clients.ts";
 
 /** Who makes a call. */
@@ -61,21 +61,7 @@ export async function createUser(db: pg.Pool | pg.ClientBase): Promise<string> {
 
 /** Runs `fn` as `actor` in one transaction that commits (like a PostgREST request). */
 export async function as<T>(db: pg.Pool, actor: Actor, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await db.connect();
-  try {
-    await client.query("begin");
-    try {
-      await applyClaims(client, claimsOf(actor));
-      const result = await fn(client);
-      await client.query("commit");
-      return result;
-    } catch (error) {
-      await client.query("rollback").catch(() => {});
-      throw error;
-    }
-  } finally {
-    client.release();
-  }
+  return await withClaims(db, claimsOf(actor), fn);
 }
 
 /**

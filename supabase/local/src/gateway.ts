@@ -57,6 +57,10 @@ export function createGateway(
   // Node's default 300 s request timeout would cut long standard uploads; each surface enforces
   // its own limits (functions: the 400 s wall clock).
   server.requestTimeout = 0;
+  // Clients (undici's fetch) reuse idle sockets for ~4 s; closing them after Node's default 5 s
+  // races a reuse and surfaces as ECONNRESET. Keep idle sockets longer than any client does.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
