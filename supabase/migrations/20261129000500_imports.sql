@@ -345,6 +345,53 @@ $$;
 comment on function engram_private.cancel_run(uuid, text) is
   'Marks an active run cancelled, releases its leases, and sets processing statuses to failed with p_reason.';
 
+-- What begin_import and rebuild_memory both do before starting a run: a live run blocks them
+-- (409); a stale one (no sign of life for 120 s) cannot progress anyway, so it is cancelled and
+-- replaced. The row lock serialises two starts by the same user.
+create or replace function engram_private.replace_stale_run(
+  p_user_id uuid, p_busy_message text, p_cancel_reason text
+) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_run engram_private.import_runs;
+begin
+  select * into v_run from engram_private.import_runs r
+  where r.user_id = p_user_id and r.status in ('queued', 'running') for no key update;
+  if v_run.id is not null then
+    if not engram_private.run_is_stale(v_run) then
+      perform engram_private.raise_error(409, 'import_in_progress', p_busy_message,
+        jsonb_build_object('run_id', v_run.id));
+    end if;
+    perform engram_private.cancel_run(v_run.id, p_cancel_reason);
+  end if;
+end
+$$;
+comment on function engram_private.replace_stale_run(uuid, text, text) is
+  'Refuses (PT409 import_in_progress, p_busy_message) while p_user_id has a live run; cancels a stale one with p_cancel_reason.';
+
+-- Spends one unit of p_action for p_user_id or refuses with 429 and the wait; a refusal raised
+-- later in the same transaction rolls the unit back with it.
+create or replace function engram_private.spend_rate_limit(
+  p_user_id uuid, p_action text, p_message text
+) returns void
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_limit record;
+begin
+  select * into v_limit from engram_private.consume_rate_limit(p_user_id, p_action);
+  if not v_limit.allowed then
+    perform engram_private.raise_error(429, 'rate_limited', p_message,
+      jsonb_build_object('retry_after_seconds', v_limit.retry_after_seconds));
+  end if;
+end
+$$;
+comment on function engram_private.spend_rate_limit(uuid, text, text) is
+  'Consumes one unit of p_action for p_user_id, or raises PT429 rate_limited with retry_after_seconds in the hint.';
+
 -- Fails a run (a non-item task failed for good, or the worker stopped responding).
 create or replace function engram_private.fail_run(p_run_id uuid, p_error text, p_kind text) returns void
 language plpgsql
@@ -632,7 +679,6 @@ declare
   v_folder text;
   v_profile public.user_profiles;
   v_run engram_private.import_runs;
-  v_limit record;
 begin
   if v_uid is null then
     perform engram_private.raise_error(401, 'not_authenticated', 'Sign in first');
@@ -680,23 +726,9 @@ begin
     return jsonb_build_object('import_id', v_import_id, 'run_id', v_run.id, 'created', false);
   end if;
 
-  -- A live run blocks a new import; a stale one (no sign of life for 120 s) cannot progress
-  -- anyway, so it is cancelled and replaced.
-  select * into v_run from engram_private.import_runs r
-  where r.user_id = v_uid and r.status in ('queued', 'running') for no key update;
-  if v_run.id is not null then
-    if not engram_private.run_is_stale(v_run) then
-      perform engram_private.raise_error(409, 'import_in_progress', 'An import is already running; cancel it or wait',
-        jsonb_build_object('run_id', v_run.id));
-    end if;
-    perform engram_private.cancel_run(v_run.id, 'Replaced by a new import');
-  end if;
-
-  select * into v_limit from engram_private.consume_rate_limit(v_uid, 'import');
-  if not v_limit.allowed then
-    perform engram_private.raise_error(429, 'rate_limited', 'Too many imports; try again later',
-      jsonb_build_object('retry_after_seconds', v_limit.retry_after_seconds));
-  end if;
+  perform engram_private.replace_stale_run(v_uid, 'An import is already running; cancel it or wait',
+    'Replaced by a new import');
+  perform engram_private.spend_rate_limit(v_uid, 'import', 'Too many imports; try again later');
 
   v_run := engram_private.start_run(v_uid, 'import', v_import_id, p_storage_path, p_file_type);
   return jsonb_build_object('import_id', v_import_id, 'run_id', v_run.id, 'created', true);
@@ -715,7 +747,6 @@ declare
   v_profile public.user_profiles;
   v_run engram_private.import_runs;
   v_reason text;
-  v_limit record;
   v_requeued int;
 begin
   if v_uid is null then
@@ -752,11 +783,7 @@ begin
   end if;
 
   -- Only a claim that would succeed spends from the budget (a refusal rolls back with it).
-  select * into v_limit from engram_private.consume_rate_limit(v_uid, 'retry');
-  if not v_limit.allowed then
-    perform engram_private.raise_error(429, 'rate_limited', 'Too many retries; try again later',
-      jsonb_build_object('retry_after_seconds', v_limit.retry_after_seconds));
-  end if;
+  perform engram_private.spend_rate_limit(v_uid, 'retry', 'Too many retries; try again later');
 
   update engram_private.import_runs r set
     status = 'queued', attempt = r.attempt + 1, error = null, error_kind = null,
@@ -812,7 +839,6 @@ declare
   v_uid uuid := auth.uid();
   v_profile public.user_profiles;
   v_run engram_private.import_runs;
-  v_limit record;
 begin
   if v_uid is null then
     perform engram_private.raise_error(401, 'not_authenticated', 'Sign in first');
@@ -824,20 +850,8 @@ begin
   if v_profile.storage_path is null then
     perform engram_private.raise_error(404, 'no_export', 'There is no stored export to rebuild from; import again');
   end if;
-  select * into v_run from engram_private.import_runs r
-  where r.user_id = v_uid and r.status in ('queued', 'running') for no key update;
-  if v_run.id is not null then
-    if not engram_private.run_is_stale(v_run) then
-      perform engram_private.raise_error(409, 'import_in_progress', 'An import is running; cancel it first',
-        jsonb_build_object('run_id', v_run.id));
-    end if;
-    perform engram_private.cancel_run(v_run.id, 'Replaced by a rebuild');
-  end if;
-  select * into v_limit from engram_private.consume_rate_limit(v_uid, 'import');
-  if not v_limit.allowed then
-    perform engram_private.raise_error(429, 'rate_limited', 'Too many imports; try again later',
-      jsonb_build_object('retry_after_seconds', v_limit.retry_after_seconds));
-  end if;
+  perform engram_private.replace_stale_run(v_uid, 'An import is running; cancel it first', 'Replaced by a rebuild');
+  perform engram_private.spend_rate_limit(v_uid, 'import', 'Too many imports; try again later');
   delete from public.conversation_chunks c where c.user_id = v_uid;
   delete from public.memory_facts f where f.user_id = v_uid;
   delete from public.memory_profiles m where m.user_id = v_uid;
