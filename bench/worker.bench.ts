@@ -9,7 +9,7 @@ import { zipSync } from "fflate";
 import { normalizeExport } from "../shared/export/normalize-export.ts";
 import type { Manifest } from "../shared/shards/manifest.ts";
 import type { ShardFile } from "../shared/shards/shard-writer.ts";
-import { generateExport } from "../shared/testing/generate-export.ts";
+import { generateExportBytes } from "../shared/testing/generate-export.ts";
 import { defaultConfig } from "../supabase/local/src/config.ts";
 import { startStack } from "../supabase/local/src/stack.ts";
 
@@ -52,14 +52,7 @@ function onLog(line: string): void {
 }
 
 function bytesOf(targetBytes: number, seed: number): Uint8Array {
-  const parts = [...generateExport({ targetBytes, seed })];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return generateExportBytes({ targetBytes, seed });
 }
 
 async function shardsOf(bytes: Uint8Array): Promise<{ files: ShardFile[]; manifest: Manifest }> {

@@ -148,3 +148,15 @@ function conversation(rng: Rng, start: number, persona: Persona, withInstruction
     conversation_template_id: null, gizmo_id: null, is_archived: false, safe_urls: [], default_model_slug: model, id,
   };
 }
+
+/** {@link generateExport} collected into one byte array, for tests and benchmarks of small exports. */
+export function generateExportBytes(options: GenerateOptions = {}): Uint8Array {
+  const parts = [...generateExport(options)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

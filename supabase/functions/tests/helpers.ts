@@ -3,19 +3,12 @@ import { randomUUID } from "node:crypto";
 import { normalizeExport } from "../../../shared/export/normalize-export.ts";
 import type { Manifest } from "../../../shared/shards/manifest.ts";
 import type { ShardFile } from "../../../shared/shards/shard-writer.ts";
-import { generateExport } from "../../../shared/testing/generate-export.ts";
+import { generateExportBytes } from "../../../shared/testing/generate-export.ts";
 import { sql, type TestUser } from "../../local/test/clients.ts";
 
 /** A synthetic ChatGPT conversations.json (deterministic per seed). */
 export function syntheticExport(conversations: number, seed = 7): Uint8Array {
-  const parts = [...generateExport({ conversations, seed })];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return generateExportBytes({ conversations, seed });
 }
 
 /** Normalizes an export into shards exactly as the web app does (shared/normalizeExport). */

@@ -1,20 +1,13 @@
 import assert from "node:assert/strict";
 import { zipSync } from "fflate";
 import { normalizeExport } from "../../../../shared/export/normalize-export.ts";
-import { generateExport } from "../../../../shared/testing/generate-export.ts";
+import { generateExportBytes } from "../../../../shared/testing/generate-export.ts";
 import { sha256Hex } from "../../../../shared/util/sha256.ts";
 import { FakePlatform } from "../testing/fake-platform.ts";
 import { fakeRunner, ManualClock } from "../testing/harness.ts";
 
 function exportBytes(conversations: number, seed: number): Uint8Array {
-  const parts = [...generateExport({ conversations, seed })];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return generateExportBytes({ conversations, seed });
 }
 
 /** Small shards, so a few hundred conversations make several. */
